@@ -1,0 +1,85 @@
+// RawNode: the one door to a Raft node. Single-threaded, no I/O, no clock, no threads;
+// time is tick(), input is step(), output is ready(). The simulator and the server both
+// drive this same class.
+//
+//   RawNode node(config, storage);
+//   loop:
+//     node.tick();                 // every heartbeat-interval / heartbeat_tick
+//     node.step(incoming_message);
+//     if (node.has_ready()) {
+//       Ready rd = node.ready();
+//       persist(rd.hard_state, rd.entries, rd.snapshot); // durable before any send
+//       send(rd.messages);
+//       apply(rd.snapshot, rd.committed_entries);
+//       node.advance();
+//     }
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "raft/config.h"
+#include "raft/storage.h"
+#include "raft/types.h"
+
+namespace faultline::raft {
+
+class Raft;  // the state machine (raft.h); RawNode adds the Ready bookkeeping
+
+class RawNode {
+ public:
+  // Throws ConfigError (with every problem validate() found) for an invalid config.
+  RawNode(const Config& config, Storage& storage);
+  ~RawNode();
+  RawNode(const RawNode&) = delete;
+  RawNode& operator=(const RawNode&) = delete;
+
+  // One unit of logical time.
+  void tick();
+  // Start an election now (as if the election timer fired; PreVote first if on).
+  void campaign();
+  // Propose `data` for the log. A follower forwards it to its leader; with no leader the
+  // answer is no_leader and nothing changes.
+  ErrorCode propose(std::string data);
+  // Feed a message from a peer. Local message types are refused (local_message); a
+  // message from a node that is not a member is refused (unknown_node). A refused
+  // message changes no state.
+  ErrorCode step(const Message& m);
+  // Ask for a linearizable read; a ReadState carrying `context` appears in a later Ready
+  // (never if leadership is lost meanwhile: the caller times out and retries).
+  ErrorCode read_index(std::string context);
+  // Ask the leader (this node, or the leader this follower knows) to hand leadership
+  // to `target`.
+  ErrorCode transfer_leader(NodeId target);
+  // The transport could not deliver to `id`: the leader falls back to probing it.
+  void report_unreachable(NodeId id);
+  // The transport's verdict on a snapshot sent to `id`.
+  void report_snapshot(NodeId id, bool ok);
+
+  bool has_ready() const;
+  // The pending output. Call advance() once it has been handled, before the next ready().
+  Ready ready();
+  void advance();
+
+  Status status() const;
+  NodeId id() const;
+  const Config& config() const;
+
+  // For tests and the simulator's invariant checks: the node's whole log as the core
+  // sees it (stable and unstable), from first_index to last_index.
+  std::vector<Entry> log_entries() const;
+
+ private:
+  std::unique_ptr<Raft> raft_;
+  SoftState prev_soft_;
+  HardState prev_hard_;
+  bool ready_outstanding_ = false;
+  // What the last Ready handed out, so advance() knows what became stable and applied.
+  Index stable_to_index_ = 0;
+  Term stable_to_term_ = 0;
+  Index applied_to_ = 0;
+  Index snapshot_index_ = 0;
+  std::size_t read_states_handed_ = 0;
+};
+
+}  // namespace faultline::raft
