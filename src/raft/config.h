@@ -53,12 +53,13 @@ struct Config {
   Index applied = 0;
 
   // Replication limits: every queue and window is bounded.
-  std::uint64_t max_size_per_msg = 1024 * 1024;          // bytes of entries in one append
+  std::uint64_t max_size_per_msg = 1024 * 1024;              // bytes of entries in one append
   std::uint64_t max_committed_size_per_ready = 64ull << 20;  // bytes of committed entries per Ready
-  std::uint64_t max_uncommitted_entries_size = 64ull << 20;  // leader's uncommitted tail (0: no limit)
-  int max_inflight_msgs = 256;                            // appends in flight per follower
-  std::uint64_t max_inflight_bytes = 32ull << 20;        // bytes in flight per follower (0: no limit)
-  std::size_t max_pending_read_index = 4096;             // outstanding ReadIndex requests
+  std::uint64_t max_uncommitted_entries_size = 64ull
+                                               << 20;  // leader's uncommitted tail (0: no limit)
+  int max_inflight_msgs = 256;                         // appends in flight per follower
+  std::uint64_t max_inflight_bytes = 32ull << 20;      // bytes in flight per follower (0: no limit)
+  std::size_t max_pending_read_index = 4096;           // outstanding ReadIndex requests
 
   Switches switches;
   ReadOnlyOption read_only = ReadOnlyOption::safe;

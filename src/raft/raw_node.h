@@ -39,17 +39,25 @@ class RawNode {
   // Start an election now (as if the election timer fired; PreVote first if on).
   void campaign();
   // Propose `data` for the log. A follower forwards it to its leader; with no leader the
-  // answer is no_leader and nothing changes.
+  // answer is no_leader and nothing changes. Also refused, changing nothing: not_leader
+  // (a follower with disable_proposal_forwarding), leader_transferring, proposal_too_large.
   ErrorCode propose(std::string data);
   // Feed a message from a peer. Local message types are refused (local_message); a
-  // message from a node that is not a member is refused (unknown_node). A refused
-  // message changes no state.
+  // message from a node that is not a member is refused (unknown_node); a malformed one
+  // (addressed to another node, entries not contiguous, a missing term...) is refused
+  // (invalid_message). A refused message changes no state. Proposals and read requests
+  // forwarded by a follower carry term 0, as in etcd: they are not bound to a term.
+  // A prop/read_index that reaches a node that cannot serve it is answered like a local
+  // one (no_leader, ...) and also changes nothing.
   ErrorCode step(const Message& m);
   // Ask for a linearizable read; a ReadState carrying `context` appears in a later Ready
-  // (never if leadership is lost meanwhile: the caller times out and retries).
+  // (never if leadership is lost meanwhile: the caller times out and retries). Refused:
+  // an empty context (invalid_message), no known leader (no_leader), the leader's queue
+  // at max_pending_read_index (too_many_pending_reads). A new leader holds requests until
+  // it has committed an entry of its term.
   ErrorCode read_index(std::string context);
   // Ask the leader (this node, or the leader this follower knows) to hand leadership
-  // to `target`.
+  // to `target`. Refused: a non-member target (unknown_node), no known leader (no_leader).
   ErrorCode transfer_leader(NodeId target);
   // The transport could not deliver to `id`: the leader falls back to probing it.
   void report_unreachable(NodeId id);
@@ -57,7 +65,8 @@ class RawNode {
   void report_snapshot(NodeId id, bool ok);
 
   bool has_ready() const;
-  // The pending output. Call advance() once it has been handled, before the next ready().
+  // The pending output. Call advance() once it has been handled, before the next ready()
+  // (calling ready() twice, or advance() without ready(), throws std::logic_error).
   Ready ready();
   void advance();
 
@@ -78,8 +87,8 @@ class RawNode {
   Index stable_to_index_ = 0;
   Term stable_to_term_ = 0;
   Index applied_to_ = 0;
+  std::uint64_t applied_payload_ = 0;  // payload bytes of the committed entries handed out
   Index snapshot_index_ = 0;
-  std::size_t read_states_handed_ = 0;
 };
 
 }  // namespace faultline::raft

@@ -20,23 +20,25 @@ inline constexpr NodeId kNone = 0;
 // (the only exception is a Config that fails validation at construction).
 enum class ErrorCode : std::uint8_t {
   ok,
-  no_leader,            // a proposal or read with no known leader (nowhere to forward it)
-  leader_transferring,  // a proposal refused while leadership moves to another node
-  proposal_too_large,   // the uncommitted tail would exceed max_uncommitted_entries_size
-  unknown_node,         // a message from (or about) a node that is not a member
-  local_message,        // a local-only message type (hup, beat, ...) given to step()
-  invalid_message,      // a malformed message (e.g. entries that are not contiguous)
-  compacted,            // storage: the index is before the first available entry
-  unavailable,          // storage: the index is after the last entry
-  snapshot_out_of_date,        // storage: a snapshot older than the one held
+  no_leader,             // a proposal or read with no known leader (nowhere to forward it)
+  leader_transferring,   // a proposal refused while leadership moves to another node
+  proposal_too_large,    // the uncommitted tail would exceed max_uncommitted_entries_size
+  unknown_node,          // a message from (or about) a node that is not a member
+  local_message,         // a local-only message type (hup, beat, ...) given to step()
+  invalid_message,       // a malformed message (e.g. entries that are not contiguous)
+  compacted,             // storage: the index is before the first available entry
+  unavailable,           // storage: the index is after the last entry
+  snapshot_out_of_date,  // storage: a snapshot older than the one held
   snapshot_temporarily_unavailable,  // storage: no snapshot can be made right now
+  not_leader,                        // a follower with proposal forwarding disabled: ask the leader
+  too_many_pending_reads,            // the leader's ReadIndex queue is at max_pending_read_index
 };
 std::string_view to_string(ErrorCode e);
 
 struct Entry {
   Term term = 0;
   Index index = 0;
-  std::string data;  // an empty entry (no data) is what a new leader appends
+  std::string data{};  // an empty entry (no data) is what a new leader appends
 
   bool operator==(const Entry&) const = default;
 };
@@ -83,7 +85,7 @@ enum class MessageType : std::uint8_t {
   unreachable,      // local: the transport could not reach a peer
   snap_status,      // local: the transport reports a snapshot's fate
   check_quorum,     // local: the leader's quorum check
-  transfer_leader,  // ask the leader to hand leadership to `from`'s target
+  transfer_leader,  // ask the leader to hand leadership to `from` (etcd: from = the target)
   timeout_now,      // leader -> transfer target: campaign now, skipping PreVote
   read_index,       // a read-index request (forwarded from a follower)
   read_index_resp,  // the leader's answer to a forwarded read-index request
@@ -104,12 +106,12 @@ struct Message {
   Term term = 0;
   Term log_term = 0;  // term of the entry at `index` (app, vote), or of the hint (app_resp)
   Index index = 0;
-  std::vector<Entry> entries;
+  std::vector<Entry> entries{};
   Index commit = 0;
-  Snapshot snapshot;  // only for snap
+  Snapshot snapshot{};  // only for snap
   bool reject = false;
   Index reject_hint = 0;
-  std::string context;  // read-index context, or kCampaignTransfer on votes
+  std::string context{};  // read-index context, or kCampaignTransfer on votes
 
   bool operator==(const Message&) const = default;
 };
@@ -151,7 +153,9 @@ struct Ready {
   Snapshot snapshot;                     // to install (empty() when none)
   std::vector<Entry> committed_entries;  // to apply, in order
   std::vector<Message> messages;         // to send after persisting
-  bool must_sync = false;                // hard state or entries changed: fsync before sending
+  // Term, vote, entries or snapshot changed: fsync before sending. A change of the commit
+  // index alone does not set it (as in etcd): a lost commit index is learnt again.
+  bool must_sync = false;
 
   bool empty() const {
     return !has_soft_state && !has_hard_state && read_states.empty() && entries.empty() &&
