@@ -11,7 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev
   libasio-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  etcd-server etcd-client nftables iproute2
+  librsvg2-dev fonts-dejavu-core
+  etcd-server etcd-client nftables iproute2 jq
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -34,7 +35,11 @@ if [[ ${1:-} == --sanitize ]]; then
   build_dir=build-asan
   cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=ON)
 fi
+# Paths are made relative to the checkout and the build folder is not hashed, so a clean
+# clone in another folder (CI) reuses what an earlier build on this machine compiled.
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/faultline-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_BASEDIR=$PWD
+export CCACHE_NOHASHDIR=1
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
