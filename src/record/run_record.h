@@ -10,6 +10,18 @@
 //
 // All times are microseconds since the run's start (virtual time in the simulator, a
 // monotonic clock in the lab).
+//
+// Encoding. The CSV files are RFC 4180 (record/csv.h): a header line naming the columns
+// (read by name, so their order may change), then one row per item; a field containing a
+// comma, a double quote, CR or LF (or starting/ending with a space) is enclosed in double
+// quotes with inner quotes doubled, and every other byte is kept as it is, so keys, values
+// and error texts may be arbitrary bytes and load(save(r)) == r. Enums are written by name
+// (to_string below). meta.json (format "faultline-run-record", version 1) also holds the
+// row counts of the other files, so a truncated file is an error, never a shorter run; it
+// is written last, so a folder without it is not (yet) a record. faults.jsonl holds one
+// JSON object per line; JSON text must be UTF-8, so non-UTF-8 bytes in a fault's label or
+// detail are replaced when saved. The resolved scenario is stored as a JSON object when
+// scenario_json parses, and read back compact (dump()).
 #pragma once
 
 #include <cstdint>
@@ -32,15 +44,15 @@ enum class Outcome : std::uint8_t { ok, fail, timeout };  // timeout: unknown wh
 struct Operation {
   std::uint64_t id = 0;
   std::uint32_t client = 0;
-  NodeId node = 0;            // the endpoint the request was sent to
+  NodeId node = 0;  // the endpoint the request was sent to
   OpKind kind = OpKind::write;
   std::string key;
-  std::string value;          // written (write) or returned (read ok); empty read = absent key
-  Micros intended_us = 0;     // when the open-loop schedule meant it to start
-  Micros sent_us = 0;         // when it actually left the client
-  Micros completed_us = -1;   // when the answer arrived (-1: never, for timeouts)
+  std::string value;         // written (write) or returned (read ok); empty read = absent key
+  Micros intended_us = 0;    // when the open-loop schedule meant it to start
+  Micros sent_us = 0;        // when it actually left the client
+  Micros completed_us = -1;  // when the answer arrived (-1: never, for timeouts)
   Outcome outcome = Outcome::timeout;
-  std::string error;          // why it failed, if it did ("no leader", "timeout", ...)
+  std::string error;  // why it failed, if it did ("no leader", "timeout", ...)
 };
 
 enum class Role : std::uint8_t { follower, pre_candidate, candidate, leader, down };
@@ -50,7 +62,7 @@ struct NodeSample {
   NodeId node = 0;
   Role role = Role::follower;
   std::uint64_t term = 0;
-  NodeId leader = 0;          // 0: none known
+  NodeId leader = 0;  // 0: none known
   std::uint64_t commit = 0;
   std::uint64_t applied = 0;
 };
@@ -76,20 +88,20 @@ struct FaultEvent {
 };
 
 struct Meta {
-  std::string scenario;       // the scenario's name
-  std::string driver;         // "sim" | "lab"
-  std::string system;         // "faultline" | "etcd"
-  std::string profile;        // profile name, or "etcd" / "etcd --pre-vote"
+  std::string scenario;  // the scenario's name
+  std::string driver;    // "sim" | "lab"
+  std::string system;    // "faultline" | "etcd"
+  std::string profile;   // profile name, or "etcd" / "etcd --pre-vote"
   std::uint64_t seed = 0;
   std::vector<NodeId> nodes;
   Micros heartbeat_us = 0;
   Micros election_timeout_us = 0;
-  Micros duration_us = 0;     // the run's length
-  Micros first_fault_us = -1; // start of the "during" phase (-1: no fault)
-  Micros last_heal_us = -1;   // end of the "during" phase (-1: never healed)
-  std::string scenario_json;  // the resolved scenario, as JSON text
+  Micros duration_us = 0;      // the run's length
+  Micros first_fault_us = -1;  // start of the "during" phase (-1: no fault)
+  Micros last_heal_us = -1;    // end of the "during" phase (-1: never healed)
+  std::string scenario_json;   // the resolved scenario, as JSON text
   std::uint64_t invariant_violations = 0;
-  std::string violation;      // the first violation, if any, with seed and step
+  std::string violation;  // the first violation, if any, with seed and step
 };
 
 struct RunRecord {
@@ -110,6 +122,8 @@ class RecordError : public std::runtime_error {
 void save(const RunRecord& record, const std::filesystem::path& dir);
 // Reads a record; throws RecordError for a folder that is not one, or a truncated file.
 RunRecord load(const std::filesystem::path& dir);
+// Reads only an ops.csv file (for `faultline check` on a bare history); no count check.
+std::vector<Operation> load_ops(const std::filesystem::path& ops_csv);
 
 std::string_view to_string(OpKind k);
 std::string_view to_string(Outcome o);
