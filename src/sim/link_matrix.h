@@ -1,0 +1,55 @@
+// The simulated network between nodes: one state per *directed* link (from -> to), each up
+// or down, with its own delay, jitter, loss, duplication and reordering. Partial failures
+// are exactly these per-direction states: the cloudflare cut is two links down of six.
+// Links keep FIFO order (like the TCP streams a real cluster uses) unless a packet is
+// chosen to reorder.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/rng.h"
+#include "sim/scenario.h"
+
+namespace faultline::sim {
+
+class LinkMatrix {
+ public:
+  LinkMatrix(int nodes, const LinkParams& defaults);
+
+  // Node indices are 0-based here (node id - 1).
+  void set_up(int from, int to, bool up);
+  void set_params(int from, int to, const LinkParams& params);
+  // Back to up with the scenario's default parameters.
+  void restore(int from, int to);
+  void restore_all();
+
+  bool up(int from, int to) const { return at(from, to).up; }
+  const LinkParams& params(int from, int to) const { return at(from, to).params; }
+  // How many links differ from "up with default parameters" (0: the network is whole).
+  int faulty_links() const;
+
+  // Decides the fate of one packet sent now: writes its arrival times to `arrivals` and
+  // returns how many copies arrive (0: lost or link down, 1, or 2: duplicated).
+  int transmit(int from, int to, Micros now, Rng& rng, Micros arrivals[2]);
+
+  // One packet's one-way delay under `p` (also used for client traffic).
+  static Micros draw_delay(const LinkParams& p, Rng& rng);
+
+ private:
+  struct Link {
+    LinkParams params;
+    bool up = true;
+    Micros last_arrival = 0;  // FIFO: a packet never arrives before an earlier one
+  };
+  Link& at(int from, int to) { return links_[static_cast<std::size_t>(from * nodes_ + to)]; }
+  const Link& at(int from, int to) const {
+    return links_[static_cast<std::size_t>(from * nodes_ + to)];
+  }
+
+  int nodes_;
+  LinkParams defaults_;
+  std::vector<Link> links_;
+};
+
+}  // namespace faultline::sim

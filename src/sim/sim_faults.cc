@@ -1,0 +1,316 @@
+// The scenario's fault timeline: roles resolved to node ids when each fault fires, links
+// cut / degraded / healed, processes crashed / restarted / paused / resumed, and every
+// action written to the run record with the ids it resolved to.
+#include <algorithm>
+
+#include "sim/simulation.h"
+
+namespace faultline::sim {
+namespace {
+
+record::FaultKind kind_of(const Fault& f) {
+  switch (f.action) {
+    case Fault::Action::cut:
+      return record::FaultKind::cut;
+    case Fault::Action::degrade:
+      return f.loss ? record::FaultKind::loss : record::FaultKind::delay;
+    case Fault::Action::heal:
+      return record::FaultKind::heal;
+    case Fault::Action::crash:
+      return record::FaultKind::crash;
+    case Fault::Action::restart:
+      return record::FaultKind::restart;
+    case Fault::Action::pause:
+      return record::FaultKind::pause;
+    case Fault::Action::resume:
+      return record::FaultKind::resume;
+  }
+  return record::FaultKind::cut;
+}
+
+bool breaks_something(record::FaultKind k) {
+  return k == record::FaultKind::cut || k == record::FaultKind::loss ||
+         k == record::FaultKind::delay || k == record::FaultKind::crash ||
+         k == record::FaultKind::pause;
+}
+
+void add_link(std::vector<record::Link>& links, int from, int to) {
+  record::Link l{static_cast<record::NodeId>(from + 1), static_cast<record::NodeId>(to + 1)};
+  if (from != to && std::find(links.begin(), links.end(), l) == links.end()) links.push_back(l);
+}
+
+}  // namespace
+
+void Simulation::schedule_faults() {
+  const auto& faults = scenario_.faults;
+  fired_.resize(faults.size());
+  for (std::size_t k = 0; k < faults.size(); ++k) {
+    const Fault& f = faults[k];
+    const int count = f.repeat ? f.repeat->count : 1;
+    fired_[k].resize(static_cast<std::size_t>(count));
+    for (int r = 0; r < count; ++r) {
+      const Micros at = f.at_us + (f.repeat ? f.repeat->every_us * r : 0);
+      queue_.push(at, EventType::fault, static_cast<std::uint32_t>(k), 0,
+                  static_cast<std::uint32_t>(r));
+      if (f.repeat && at + f.repeat->duration_us <= scenario_.duration_us)
+        queue_.push(at + f.repeat->duration_us, EventType::fault_undo,
+                    static_cast<std::uint32_t>(k), 0, static_cast<std::uint32_t>(r));
+    }
+  }
+}
+
+std::optional<int> Simulation::current_leader() const {
+  std::optional<int> best;
+  for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
+    const SimNode& n = nodes_[static_cast<std::size_t>(i)];
+    if (!n.up || n.role != raft::StateRole::leader) continue;
+    if (!best || n.term > nodes_[static_cast<std::size_t>(*best)].term) best = i;
+  }
+  return best;
+}
+
+// `leader` is the node that counts as leader for this firing (none before any election).
+// Followers are every other node, ordered by id; node[k] is the node with id k.
+std::optional<int> Simulation::resolve(const NodeRef& ref, std::optional<int> leader) const {
+  const int n = static_cast<int>(nodes_.size());
+  switch (ref.kind) {
+    case NodeRef::Kind::leader:
+      return leader;
+    case NodeRef::Kind::follower: {
+      if (!leader) return std::nullopt;
+      int seen = 0;
+      for (int i = 0; i < n; ++i) {
+        if (i == *leader) continue;
+        if (seen++ == ref.index) return i;
+      }
+      return std::nullopt;
+    }
+    case NodeRef::Kind::node:
+      if (ref.index >= 1 && ref.index <= n) return ref.index - 1;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The leader a firing uses: the current one (highest term if several believe they lead),
+// else the last node seen becoming leader, so a fault during an election still resolves.
+std::optional<int> firing_leader(std::optional<int> current, std::optional<int> last) {
+  return current ? current : last;
+}
+
+}  // namespace
+
+std::vector<record::Link> Simulation::resolve_links(const std::vector<LinkShape>& shapes,
+                                                    std::string& detail) const {
+  const auto leader = firing_leader(current_leader(), last_leader_);
+  const int n = static_cast<int>(nodes_.size());
+  std::vector<record::Link> links;
+  auto get = [&](const NodeRef& ref) {
+    auto id = resolve(ref, leader);
+    detail +=
+        ref.text + (id ? "=node " + std::to_string(*id + 1) : "=unresolved (no leader yet)") + "; ";
+    return id;
+  };
+  for (const auto& shape : shapes) {
+    switch (shape.kind) {
+      case LinkShape::Kind::cut:
+      case LinkShape::Kind::one_way: {
+        auto a = get(shape.nodes[0]);
+        auto b = get(shape.nodes[1]);
+        if (!a || !b) break;
+        add_link(links, *a, *b);
+        if (shape.kind == LinkShape::Kind::cut) add_link(links, *b, *a);
+        break;
+      }
+      case LinkShape::Kind::isolate: {
+        auto x = get(shape.nodes[0]);
+        if (!x) break;
+        for (int j = 0; j < n; ++j) {
+          add_link(links, *x, j);
+          add_link(links, j, *x);
+        }
+        break;
+      }
+      case LinkShape::Kind::bridge: {
+        auto x = get(shape.nodes[0]);
+        if (!x) break;
+        for (int a = 0; a < n; ++a)
+          for (int b = 0; b < n; ++b)
+            if (a != *x && b != *x) add_link(links, a, b);
+        break;
+      }
+      case LinkShape::Kind::partition: {
+        std::vector<int> group(static_cast<std::size_t>(n), -1);
+        for (std::size_t g = 0; g < shape.groups.size(); ++g)
+          for (const auto& ref : shape.groups[g])
+            if (auto id = get(ref); id && group[static_cast<std::size_t>(*id)] < 0)
+              group[static_cast<std::size_t>(*id)] = static_cast<int>(g);
+        for (int a = 0; a < n; ++a)
+          for (int b = 0; b < n; ++b) {
+            int ga = group[static_cast<std::size_t>(a)], gb = group[static_cast<std::size_t>(b)];
+            if (ga >= 0 && gb >= 0 && ga != gb) add_link(links, a, b);
+          }
+        break;
+      }
+    }
+  }
+  return links;
+}
+
+std::vector<int> Simulation::resolve_nodes(const std::vector<NodeRef>& refs,
+                                           std::string& detail) const {
+  const auto leader = firing_leader(current_leader(), last_leader_);
+  std::vector<int> out;
+  for (const auto& ref : refs) {
+    auto id = resolve(ref, leader);
+    detail +=
+        ref.text + (id ? "=node " + std::to_string(*id + 1) : "=unresolved (no leader yet)") + "; ";
+    if (id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
+  }
+  return out;
+}
+
+void Simulation::heal_links(const std::vector<record::Link>& links) {
+  for (const auto& l : links)
+    links_.restore(static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1);
+}
+
+void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
+  const Fault& f = scenario_.faults[k];
+  Resolved& done = fired_[k][repetition];
+  record::FaultEvent ev;
+  ev.time_us = now_;
+  ev.kind = kind_of(f);
+  ev.label = f.label;
+  if (f.repeat) ev.label += " #" + std::to_string(repetition + 1);
+  std::string detail;
+  const int n = static_cast<int>(nodes_.size());
+
+  // Everything an undo by name or "all" would touch, gathered from earlier firings.
+  auto named = [&](auto member) {
+    std::vector<typename std::decay_t<decltype(Resolved{}.*member)>::value_type> out;
+    for (const auto& name : f.targets)
+      for (std::size_t j = 0; j < scenario_.faults.size(); ++j)
+        if (scenario_.faults[j].name == name)
+          for (const auto& r : fired_[j])
+            for (const auto& x : r.*member)
+              if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+    return out;
+  };
+
+  switch (f.action) {
+    case Fault::Action::cut:
+      done.links = resolve_links(f.shapes, detail);
+      for (const auto& l : done.links)
+        links_.set_up(static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1, false);
+      ev.links = done.links;
+      break;
+    case Fault::Action::degrade: {
+      done.links = resolve_links(f.shapes, detail);
+      LinkParams p = scenario_.network;
+      if (f.loss) p.loss = *f.loss;
+      if (f.delay_us) p.delay_us += *f.delay_us;
+      for (const auto& l : done.links)
+        links_.set_params(static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1, p);
+      ev.links = done.links;
+      ev.loss = f.loss.value_or(0);
+      ev.delay_us = f.delay_us.value_or(0);
+      break;
+    }
+    case Fault::Action::heal: {
+      std::vector<record::Link> links;
+      if (f.all) {
+        for (int a = 0; a < n; ++a)
+          for (int b = 0; b < n; ++b)
+            if (a != b && (!links_.up(a, b) || !(links_.params(a, b) == scenario_.network)))
+              add_link(links, a, b);
+      }
+      for (const auto& l : named(&Resolved::links))
+        add_link(links, static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1);
+      for (const auto& l : resolve_links(f.shapes, detail))
+        add_link(links, static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1);
+      heal_links(links);
+      ev.links = links;
+      break;
+    }
+    case Fault::Action::crash:
+    case Fault::Action::pause:
+      done.nodes = resolve_nodes(f.nodes, detail);
+      for (int i : done.nodes) f.action == Fault::Action::crash ? crash(i) : pause(i);
+      break;
+    case Fault::Action::restart:
+    case Fault::Action::resume: {
+      const bool restarting = f.action == Fault::Action::restart;
+      std::vector<int> targets = named(&Resolved::nodes);
+      for (int i : resolve_nodes(f.nodes, detail))
+        if (std::find(targets.begin(), targets.end(), i) == targets.end()) targets.push_back(i);
+      if (f.all)
+        for (int i = 0; i < n; ++i) {
+          const SimNode& node = nodes_[static_cast<std::size_t>(i)];
+          if ((restarting ? !node.up : node.paused) &&
+              std::find(targets.begin(), targets.end(), i) == targets.end())
+            targets.push_back(i);
+        }
+      for (int i : targets) restarting ? restart(i) : resume(i);
+      done.nodes = targets;
+      break;
+    }
+  }
+  for (int i : done.nodes) ev.nodes.push_back(static_cast<record::NodeId>(i + 1));
+  if (!detail.empty()) detail.resize(detail.size() - 2);  // the last "; "
+  ev.detail = detail;
+  record_.faults.push_back(std::move(ev));
+  note_fault_state();
+}
+
+void Simulation::on_fault_undo(std::size_t k, std::uint32_t repetition) {
+  const Fault& f = scenario_.faults[k];
+  const Resolved& done = fired_[k][repetition];
+  record::FaultEvent ev;
+  ev.time_us = now_;
+  ev.label = "end of " + f.label + " #" + std::to_string(repetition + 1);
+  switch (f.action) {
+    case Fault::Action::cut:
+    case Fault::Action::degrade:
+      ev.kind = record::FaultKind::heal;
+      heal_links(done.links);
+      ev.links = done.links;
+      break;
+    case Fault::Action::crash:
+      ev.kind = record::FaultKind::restart;
+      for (int i : done.nodes) restart(i);
+      break;
+    case Fault::Action::pause:
+      ev.kind = record::FaultKind::resume;
+      for (int i : done.nodes) resume(i);
+      break;
+    default:
+      return;  // the parser lets only the actions above repeat
+  }
+  for (int i : done.nodes) ev.nodes.push_back(static_cast<record::NodeId>(i + 1));
+  record_.faults.push_back(std::move(ev));
+  note_fault_state();
+}
+
+void Simulation::note_fault_state() {
+  auto& meta = record_.meta;
+  const record::FaultKind kind = record_.faults.back().kind;
+  if (meta.first_fault_us < 0 && breaks_something(kind)) meta.first_fault_us = now_;
+  int faulty = links_.faulty_links();
+  for (const auto& n : nodes_) faulty += (!n.up || n.paused) ? 1 : 0;
+  // The "during" phase ends when the cluster was last made whole again.
+  if (faulty == 0 && meta.first_fault_us >= 0 && !breaks_something(kind)) meta.last_heal_us = now_;
+}
+
+void Simulation::on_fake_leader() {
+  auto leader = current_leader();
+  if (!leader) return;
+  const int other = (*leader + 1) % static_cast<int>(nodes_.size());
+  checker_.on_leader(nodes_[static_cast<std::size_t>(other)].id,
+                     nodes_[static_cast<std::size_t>(*leader)].term);
+  if (checker_.violated()) stop_with_violation(checker_.violation());
+}
+
+}  // namespace faultline::sim

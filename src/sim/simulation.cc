@@ -1,0 +1,263 @@
+// The event loop of one run, the open-loop client, node samples and the run record.
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "sim/request_codec.h"
+
+namespace faultline::sim {
+namespace {
+
+constexpr Micros kSampleInterval = 100'000;  // node samples every 100 ms, as the lab does
+constexpr Micros kClientBatch = 10'000;      // the client creates its operations 10 ms at a time
+
+record::Role role_of(raft::StateRole r) {
+  switch (r) {
+    case raft::StateRole::follower:
+      return record::Role::follower;
+    case raft::StateRole::pre_candidate:
+      return record::Role::pre_candidate;
+    case raft::StateRole::candidate:
+      return record::Role::candidate;
+    case raft::StateRole::leader:
+      return record::Role::leader;
+  }
+  return record::Role::follower;
+}
+
+std::uint32_t key_number(const std::string& key) {
+  std::uint32_t k = 0;
+  std::from_chars(key.data() + 1, key.data() + key.size(), k);
+  return k;
+}
+
+}  // namespace
+
+Simulation::Simulation(const Scenario& scenario, const raft::Profile& profile, std::uint64_t seed,
+                       const SimHooks& hooks)
+    : scenario_(scenario),
+      profile_(profile),
+      seed_(seed),
+      hooks_(hooks),
+      rng_(seed),
+      links_(scenario.nodes, scenario.network),
+      nodes_(static_cast<std::size_t>(scenario.nodes)) {
+  auto& meta = record_.meta;
+  meta.scenario = scenario.name;
+  meta.driver = "sim";
+  meta.system = "faultline";
+  meta.profile = std::string(profile.name);
+  meta.seed = seed;
+  meta.heartbeat_us = scenario.timing.heartbeat_us;
+  meta.election_timeout_us = scenario.timing.election_timeout_us;
+  meta.duration_us = scenario.duration_us;
+  meta.scenario_json = scenario_to_json(scenario);
+
+  std::size_t expected_ops = static_cast<std::size_t>(
+      scenario.workload.rate * static_cast<double>(scenario.duration_us) / 1e6);
+  record_.ops.reserve(expected_ops + 1);
+  pending_.reserve(expected_ops + 1);
+  record_.samples.reserve(static_cast<std::size_t>(scenario.duration_us / kSampleInterval + 1) *
+                          nodes_.size() * 2);
+  queue_.reserve(1024);
+
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    nodes_[i].id = i + 1;
+    nodes_[i].disk = std::make_unique<raft::MemoryStorage>();
+    meta.nodes.push_back(i + 1);
+  }
+  for (int i = 0; i < scenario.nodes; ++i) start_node(i);
+  queue_.push(0, EventType::sample);
+  if (scenario.workload.rate > 0) queue_.push(0, EventType::client_send);
+  schedule_faults();
+  if (hooks.fake_second_leader_at_us >= 0)
+    queue_.push(hooks.fake_second_leader_at_us, EventType::fake_leader);
+}
+
+SimResult Simulation::run() {
+  while (!queue_.empty() && !stopped_) {
+    if (queue_.top().time > scenario_.duration_us) break;
+    Event e = queue_.pop();
+    now_ = e.time;
+    if (++stats_.events > kMaxEvents) {
+      stop_with_violation("the run exceeded " + std::to_string(kMaxEvents) + " events");
+      break;
+    }
+    dispatch(e);
+  }
+  stats_.simulated_us = stopped_ ? now_ : scenario_.duration_us;
+  finish_record();
+  return SimResult{std::move(record_), stats_};
+}
+
+void Simulation::dispatch(const Event& e) {
+  const int node = static_cast<int>(e.node);
+  switch (e.type) {
+    case EventType::tick:
+      on_tick(node, e.aux);
+      return;
+    case EventType::deliver:
+    case EventType::persist_done:
+    case EventType::request_arrive:
+      // A paused process (SIGSTOP) does not read its sockets or see its disk complete;
+      // the kernel holds what arrives until it resumes.
+      if (nodes_[static_cast<std::size_t>(node)].up &&
+          nodes_[static_cast<std::size_t>(node)].paused) {
+        auto& inbox = nodes_[static_cast<std::size_t>(node)].inbox;
+        if (inbox.size() < kMaxInboxWhilePaused) {
+          inbox.push_back(e);
+        } else if (e.type == EventType::deliver) {
+          free_slots_.push_back(static_cast<std::uint32_t>(e.arg));  // buffer full: dropped
+        }
+        return;
+      }
+      if (e.type == EventType::deliver)
+        on_deliver(node, e.arg);
+      else if (e.type == EventType::persist_done)
+        on_persist_done(node, e.aux);
+      else
+        on_request_arrive(node, e.arg);
+      return;
+    case EventType::client_send:
+      on_client_send();
+      return;
+    case EventType::sample:
+      sample_all();
+      queue_.push(now_ + kSampleInterval, EventType::sample);
+      return;
+    case EventType::fault:
+      on_fault(e.node, e.aux);
+      return;
+    case EventType::fault_undo:
+      on_fault_undo(e.node, e.aux);
+      return;
+    case EventType::fake_leader:
+      on_fake_leader();
+      return;
+  }
+}
+
+Micros Simulation::client_delay() {
+  // The client's own links are never cut (the lab keeps the client's namespace whole too).
+  return LinkMatrix::draw_delay(scenario_.network, rng_);
+}
+
+void Simulation::on_client_send() {
+  // The client's schedule is fixed in advance (open loop), so one event creates every
+  // operation intended in the next batch window and puts each on its way: fewer events
+  // than one per operation, same operations and times.
+  const Workload& w = scenario_.workload;
+  const Micros window_end = now_ + kClientBatch;
+  auto intended = [&](std::uint64_t k) {
+    // From the op number, not by adding intervals, so the schedule never drifts.
+    return static_cast<Micros>(std::llround(static_cast<double>(k) * 1e6 / w.rate));
+  };
+  while (intended(next_op_) < window_end && intended(next_op_) <= scenario_.duration_us) {
+    const std::uint64_t op = next_op_++;
+    const int node = static_cast<int>(op % nodes_.size());  // round-robin, as the paper's client
+    record::Operation o;
+    o.id = op;
+    o.client = 0;
+    o.node = nodes_[static_cast<std::size_t>(node)].id;
+    o.kind = rng_.chance(w.read_share) ? record::OpKind::read : record::OpKind::write;
+    o.key = "k" + std::to_string(rng_.below(static_cast<std::uint64_t>(w.keys)));
+    if (o.kind == record::OpKind::write) o.value = value_of(op, w.value_size);
+    o.intended_us = intended(op);
+    o.sent_us = o.intended_us;  // open loop: nothing holds a request back
+    queue_.push(o.intended_us + client_delay(), EventType::request_arrive,
+                static_cast<std::uint32_t>(node), op);
+    record_.ops.push_back(std::move(o));
+    pending_.push_back(PendingAt{});
+  }
+  if (intended(next_op_) <= scenario_.duration_us)
+    queue_.push(std::max(window_end, intended(next_op_)), EventType::client_send);
+}
+
+void Simulation::on_request_arrive(int node, std::uint64_t op) {
+  SimNode& n = nodes_[static_cast<std::size_t>(node)];
+  if (!n.up) {
+    // A crashed process refuses the connection at once: the request certainly failed.
+    reply(node, op, record::Outcome::fail, {}, "connection refused");
+    return;
+  }
+  const record::Operation& o = record_.ops[op];
+  raft::ErrorCode err;
+  if (o.kind == record::OpKind::write) {
+    err = n.core->propose(encode_write(op, key_number(o.key)));
+  } else {
+    err = n.core->read_index(encode_read_context(op));
+  }
+  if (err == raft::ErrorCode::ok) {
+    pending_[op] = PendingAt{node, n.incarnation};
+  } else if (err != raft::ErrorCode::no_leader) {
+    // Refused before it was proposed: it certainly had no effect.
+    reply(node, op, record::Outcome::fail, {}, std::string(raft::to_string(err)));
+  }
+  // no_leader: etcd's server holds the request until a leader appears or the request times
+  // out; the proposal is dropped, so the client sees a timeout.
+  drive(node);
+}
+
+void Simulation::reply(int /*node*/, std::uint64_t op, record::Outcome outcome, std::string value,
+                       std::string error) {
+  record::Operation& o = record_.ops[op];
+  pending_[op] = PendingAt{};
+  if (o.completed_us >= 0) return;  // already answered
+  // The client does nothing but note the answer, so its arrival is computed now rather than
+  // scheduled as an event.
+  const Micros arrival = now_ + client_delay();
+  if (arrival - o.sent_us > scenario_.workload.request_timeout_us) {
+    o.error = "timeout";  // the client gave up first: to it, the outcome is unknown
+    return;
+  }
+  if (o.kind == record::OpKind::read && outcome == record::Outcome::ok) o.value = std::move(value);
+  if (!error.empty()) o.error = std::move(error);
+  o.completed_us = arrival;
+  o.outcome = outcome;
+}
+
+void Simulation::sample(int node) {
+  const SimNode& n = nodes_[static_cast<std::size_t>(node)];
+  record::NodeSample s;
+  s.time_us = now_;
+  s.node = n.id;
+  s.role = n.up ? role_of(n.role) : record::Role::down;
+  s.term = n.term;
+  s.leader = n.up ? n.leader : 0;
+  s.commit = n.commit;
+  s.applied = n.applied;
+  record_.samples.push_back(s);
+}
+
+void Simulation::sample_all() {
+  for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) sample(i);
+}
+
+void Simulation::stop_with_violation(const std::string& what) {
+  if (stopped_) return;
+  stopped_ = true;
+  char where[128];
+  std::snprintf(where, sizeof where,
+                "seed %llu, step %llu, t=%.6fs: ", static_cast<unsigned long long>(seed_),
+                static_cast<unsigned long long>(stats_.events), static_cast<double>(now_) / 1e6);
+  record_.meta.invariant_violations = 1;
+  record_.meta.violation = where + what;
+}
+
+void Simulation::finish_record() {
+  for (auto& o : record_.ops) {
+    if (o.completed_us < 0) {
+      o.outcome = record::Outcome::timeout;
+      o.error = "timeout";
+      if (o.kind == record::OpKind::read) o.value.clear();
+    }
+  }
+  int faulty = links_.faulty_links();
+  for (auto& n : nodes_) faulty += (!n.up || n.paused) ? 1 : 0;
+  if (faulty > 0) record_.meta.last_heal_us = -1;  // the run ended with a fault still on
+}
+
+}  // namespace faultline::sim

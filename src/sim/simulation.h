@@ -1,0 +1,160 @@
+// Inside the simulator: the state of one run and the handlers for each kind of event.
+// Split by concern over three files: simulation.cc (the event loop, the client, samples,
+// the record), sim_node.cc (driving a node's core: Ready, disk, apply, crash, restart) and
+// sim_faults.cc (resolving roles and applying the scenario's faults). Not a public header.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "raft/profiles.h"
+#include "raft/raw_node.h"
+#include "raft/storage.h"
+#include "record/run_record.h"
+#include "sim/event_queue.h"
+#include "sim/invariants.h"
+#include "sim/link_matrix.h"
+#include "sim/rng.h"
+#include "sim/scenario.h"
+#include "sim/simulator.h"
+
+namespace faultline::sim {
+
+// Bounds on every queue the simulator keeps (STYLE: put a limit on everything).
+inline constexpr std::size_t kMaxInboxWhilePaused = 1 << 16;  // events held for a paused node
+inline constexpr std::size_t kMaxWaitingReads = 1 << 16;      // reads waiting for apply
+inline constexpr int kMaxReadyRoundsPerEvent = 64;            // Ready batches per input
+inline constexpr std::uint64_t kMaxEvents = 2'000'000'000;    // a run that loops forever stops
+
+// One simulated node: its core, its disk (the MemoryStorage holds exactly what was synced)
+// and its in-memory state machine.
+struct SimNode {
+  raft::NodeId id = 0;
+  std::unique_ptr<raft::MemoryStorage> disk;  // survives crashes
+  std::unique_ptr<raft::RawNode> core;        // null while down
+  bool up = true;
+  bool paused = false;
+  std::uint32_t incarnation = 0;  // bumped at each crash: stale timers and disk writes ignored
+
+  // The Ready whose persist is in flight (its messages wait for the disk).
+  std::optional<raft::Ready> persisting;
+  // Events that reached the node while it was paused, handled at resume.
+  std::vector<Event> inbox;
+
+  // State machine: per key number, the op id of its last write (kAbsent: never written;
+  // the value is value_of(op)), and which ops it has applied (so a duplicated proposal is
+  // applied once; see docs/simulator.md).
+  static constexpr std::uint64_t kAbsent = ~0ull;
+  std::vector<std::uint64_t> kv;
+  std::vector<bool> applied_ops;
+  raft::Index applied = 0;
+  raft::Index commit_checked = 0;  // commits already reported to the invariant checker
+
+  // Reads whose ReadIndex came back but which wait for the node to apply up to it.
+  using WaitingRead = std::pair<raft::Index, std::uint64_t>;  // (index, op)
+  std::priority_queue<WaitingRead, std::vector<WaitingRead>, std::greater<>> waiting_reads;
+
+  // The last observed role, term and leader (samples are taken when they change).
+  raft::StateRole role = raft::StateRole::follower;
+  raft::Term term = 0;
+  raft::NodeId leader = raft::kNone;
+  raft::Index commit = 0;
+};
+
+// Which node holds a client request, waiting to answer it (one per operation).
+struct PendingAt {
+  std::int32_t node = -1;  // node index, -1: none
+  std::uint32_t incarnation = 0;
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, const raft::Profile& profile, std::uint64_t seed,
+             const SimHooks& hooks);
+  SimResult run();
+
+ private:
+  // ---- simulation.cc: loop, client, samples ---------------------------------------------
+  void dispatch(const Event& e);
+  void on_client_send();
+  void on_request_arrive(int node, std::uint64_t op);
+  void reply(int node, std::uint64_t op, record::Outcome outcome, std::string value = {},
+             std::string error = {});
+  void sample_all();
+  void sample(int node);
+  void stop_with_violation(const std::string& what);
+  void finish_record();
+  Micros client_delay();
+
+  // ---- sim_node.cc: driving one node --------------------------------------------------------
+  raft::Config node_config(int node) const;
+  void start_node(int node);
+  void on_tick(int node, std::uint32_t incarnation);
+  void on_deliver(int node, std::uint64_t slot);
+  void on_persist_done(int node, std::uint32_t incarnation);
+  // Takes Ready batches from the core until it has none or a disk write is in flight.
+  void drive(int node);
+  void observe(int node, const raft::Ready& rd);
+  // Persist (already done), send, apply, advance.
+  void complete(int node, raft::Ready& rd);
+  void persist(int node, raft::Ready& rd);
+  void send(int node, std::vector<raft::Message>& messages);
+  void apply(int node, std::vector<raft::Entry>& entries);
+  void serve_reads(int node);
+  void crash(int node);
+  void restart(int node);
+  void pause(int node);
+  void resume(int node);
+  std::optional<raft::Term> term_in_log(int node, const raft::Ready* rd, raft::Index i) const;
+  std::uint32_t park_message(raft::Message&& m);
+
+  // ---- sim_faults.cc: the fault timeline ---------------------------------------------------
+  void schedule_faults();
+  void on_fault(std::size_t fault, std::uint32_t repetition);
+  void on_fault_undo(std::size_t fault, std::uint32_t repetition);
+  void on_fake_leader();
+  std::optional<int> current_leader() const;
+  std::optional<int> resolve(const NodeRef& ref, std::optional<int> leader) const;
+  std::vector<record::Link> resolve_links(const std::vector<LinkShape>& shapes,
+                                          std::string& detail) const;
+  std::vector<int> resolve_nodes(const std::vector<NodeRef>& refs, std::string& detail) const;
+  void heal_links(const std::vector<record::Link>& links);
+  void note_fault_state();
+
+  // ---- state ----------------------------------------------------------------------------
+  const Scenario& scenario_;
+  const raft::Profile& profile_;
+  std::uint64_t seed_;
+  SimHooks hooks_;
+  Rng rng_;
+  EventQueue queue_;
+  LinkMatrix links_;
+  InvariantChecker checker_;
+  std::vector<SimNode> nodes_;
+  Micros now_ = 0;
+  bool stopped_ = false;
+  SimStats stats_;
+
+  // In-flight peer messages, by slot; events refer to slots so they stay small.
+  std::vector<raft::Message> message_slots_;
+  std::vector<std::uint32_t> free_slots_;
+
+  // The client.
+  std::uint64_t next_op_ = 0;  // also the round-robin position
+  std::vector<PendingAt> pending_;
+  // Operation outcomes delivered late (after the request timeout) are ignored.
+
+  // Faults: what each firing resolved to, so a heal / restart / resume can undo it.
+  struct Resolved {
+    std::vector<record::Link> links;
+    std::vector<int> nodes;
+  };
+  std::vector<std::vector<Resolved>> fired_;  // [fault][repetition]
+  std::optional<int> last_leader_;
+  record::RunRecord record_;
+};
+
+}  // namespace faultline::sim

@@ -1,0 +1,76 @@
+// simulate(): one run; simulate_all(): independent runs spread over a thread pool. Runs
+// share nothing mutable (the Raft core is thread-free and every run owns its generator),
+// so the results do not depend on how many threads ran them.
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "raft/profiles.h"
+#include "sim/simulation.h"
+
+namespace faultline::sim {
+
+SimResult simulate(const SimRequest& request) {
+  if (!request.scenario) throw std::invalid_argument("simulate: no scenario given");
+  const raft::Profile* profile = raft::find_profile(request.profile);
+  if (!profile)
+    throw std::invalid_argument("unknown profile `" + request.profile +
+                                "` (known: " + raft::profile_names() + ")");
+  Simulation simulation(*request.scenario, *profile, request.seed, request.hooks);
+  return simulation.run();
+}
+
+void parallel_for(std::size_t count, unsigned threads,
+                  const std::function<void(std::size_t)>& body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
+  std::atomic<std::size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    for (std::size_t i = next++; i < count; i = next++) {
+      try {
+        body(i);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = count;  // stop handing out work
+        return;
+      }
+    }
+  };
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<SimResult> simulate_all(const std::vector<SimRequest>& requests, unsigned threads,
+                                    const std::function<void(std::size_t)>& on_done) {
+  // Check every profile before starting anything: bad input runs nothing.
+  for (const auto& r : requests)
+    if (!raft::find_profile(r.profile))
+      throw std::invalid_argument("unknown profile `" + r.profile +
+                                  "` (known: " + raft::profile_names() + ")");
+  std::vector<SimResult> results(requests.size());
+  std::mutex done_mutex;
+  parallel_for(requests.size(), threads, [&](std::size_t i) {
+    results[i] = simulate(requests[i]);
+    if (on_done) {
+      std::lock_guard lock(done_mutex);
+      on_done(i);
+    }
+  });
+  return results;
+}
+
+}  // namespace faultline::sim

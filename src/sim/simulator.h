@@ -1,0 +1,64 @@
+// The deterministic simulator: runs a scenario on N real Raft cores (src/raft RawNode)
+// in virtual time, with a directed-link network, simulated disks, an open-loop client and
+// the scenario's faults, checking Raft's safety invariants all along. The same
+// (scenario, profile, seed) gives the same RunRecord, bit for bit. docs/simulator.md
+// explains the model.
+//
+//   sim::SimRequest req{&scenario, "etcd-3.4", /*seed=*/7};
+//   sim::SimResult res = sim::simulate(req);   // res.record is the run record
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "record/run_record.h"
+#include "sim/scenario.h"
+
+namespace faultline::sim {
+
+// Test hooks: ways to break a run on purpose, to prove the checks catch it.
+struct SimHooks {
+  // At this time tell the invariant checker that a node that is not the leader leads the
+  // current leader's term (a fake second leader). -1: never.
+  Micros fake_second_leader_at_us = -1;
+};
+
+struct SimRequest {
+  const Scenario* scenario = nullptr;  // must outlive the run
+  std::string profile = "raft";        // a name from raft::profiles()
+  std::uint64_t seed = 1;
+  SimHooks hooks;
+};
+
+// Counters for speed measurements (sim-bench); not part of the record.
+struct SimStats {
+  std::uint64_t events = 0;         // events processed
+  std::uint64_t messages_sent = 0;  // Raft messages put on the network
+  std::uint64_t readies = 0;        // Ready batches handled
+  Micros simulated_us = 0;          // virtual time reached
+};
+
+struct SimResult {
+  record::RunRecord record;
+  SimStats stats;
+};
+
+// Runs one simulation. Throws std::invalid_argument for an unknown profile (nothing runs).
+// An invariant violation stops the run early; record.meta.violation says which, with the
+// seed and the step.
+SimResult simulate(const SimRequest& request);
+
+// Calls body(0) .. body(count - 1) on up to `threads` threads (0: hardware concurrency),
+// each index exactly once. The first exception stops handing out work and is rethrown.
+void parallel_for(std::size_t count, unsigned threads,
+                  const std::function<void(std::size_t)>& body);
+
+// Runs independent simulations on up to `threads` threads (0: hardware concurrency).
+// results[i] belongs to requests[i], so the output does not depend on the thread count.
+// `on_done(i)` is called (serialized) as each run finishes, e.g. for a progress bar.
+std::vector<SimResult> simulate_all(const std::vector<SimRequest>& requests, unsigned threads = 0,
+                                    const std::function<void(std::size_t)>& on_done = {});
+
+}  // namespace faultline::sim

@@ -1,0 +1,117 @@
+// `faultline sim` as a user meets it: a bad scenario is refused with file, line and problem
+// and exit code 2 before anything runs; an unknown profile too; a good run exits 0 and
+// prints a table or one JSON object per run.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Outcome faultline(const std::string& args) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("faultline-sim-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string cmd = std::string(FAULTLINE_BIN) + " " + args + " >" + (dir / "out").string() +
+                    " 2>" + (dir / "err").string();
+  int status = std::system(cmd.c_str());
+  Outcome o;
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  o.out = slurp(dir / "out");
+  o.err = slurp(dir / "err");
+  std::filesystem::remove_all(dir);
+  return o;
+}
+
+std::filesystem::path write_scenario(const std::string& name, const std::string& text) {
+  auto p =
+      std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(SimCommand, ABadScenarioIsRefusedWithFileLineAndProblemAndExitCode2) {
+  auto p = write_scenario("bad",
+                          "name = \"bad\"\nnodes = 3\n[[fault]]\nat = \"20s\"\n"
+                          "cut = [\"leader\", \"follower[5]\"]\n");
+  auto out_dir =
+      std::filesystem::temp_directory_path() / ("sim-cli-out-" + std::to_string(::getpid()));
+  auto o = faultline("sim " + p.string() + " --out " + out_dir.string());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find(p.string() + ":5: `follower[5]` cannot exist"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << "nothing runs: " << o.out;
+  EXPECT_FALSE(std::filesystem::exists(out_dir)) << "nothing is written";
+  std::filesystem::remove(p);
+}
+
+TEST(SimCommand, AnUnknownProfileOrScenarioIsRefusedWithExitCode2) {
+  auto o = faultline("sim cloudflare-2020 --profile etcd-9");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("unknown profile `etcd-9`"), std::string::npos) << o.err;
+  auto o2 = faultline("sim no-such-scenario");
+  EXPECT_EQ(o2.exit_code, 2);
+  EXPECT_NE(o2.err.find("no-such-scenario"), std::string::npos) << o2.err;
+}
+
+TEST(SimCommand, PrintsOneJsonObjectPerRunAndWritesRecords) {
+  auto p = write_scenario("tiny",
+                          "name = \"tiny\"\nduration = \"5s\"\n[workload]\nrate = 100\n"
+                          "read_share = 0.3\n[[fault]]\nat = \"2s\"\nname = \"c\"\n"
+                          "cut = [\"leader\", \"follower[0]\"]\n[[fault]]\nat = \"4s\"\n"
+                          "heal = \"c\"\n");
+  auto out_dir =
+      std::filesystem::temp_directory_path() / ("sim-cli-rec-" + std::to_string(::getpid()));
+  auto o =
+      faultline("sim " + p.string() + " --profile raft --profile etcd-3.5 --seeds 2 --json --out " +
+                out_dir.string());
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  int runs = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["scenario"], "tiny");
+    EXPECT_EQ(j["driver"], "sim");
+    EXPECT_TRUE(j.contains("phases"));
+    EXPECT_EQ(j["invariant_violations"], 0);
+    ++runs;
+  }
+  EXPECT_EQ(runs, 4);
+  for (const char* profile : {"raft", "etcd-3.5"})
+    for (const char* seed : {"seed-1", "seed-2"})
+      EXPECT_TRUE(std::filesystem::exists(out_dir / "tiny" / profile / seed / "meta.json"))
+          << profile << "/" << seed;
+  std::filesystem::remove_all(out_dir);
+  std::filesystem::remove(p);
+}
+
+TEST(SimCommand, PrintsATableWithOneRowPerProfile) {
+  auto p = write_scenario("table",
+                          "name = \"table\"\nduration = \"3s\"\n[workload]\nrate = 50\n"
+                          "[[fault]]\nat = \"1s\"\ncrash = \"leader\"\n");
+  auto o = faultline("sim " + p.string() + " --seeds 2");
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  for (const char* profile : {"raft ", "etcd-3.4 ", "etcd-3.5 "})
+    EXPECT_NE(o.out.find(std::string("\n") + profile), std::string::npos) << o.out;
+  std::filesystem::remove(p);
+}
+
+}  // namespace
