@@ -1,0 +1,171 @@
+// Loading and validating atlas.json (the format is documented in atlas.h).
+#include "report/atlas.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "report/report_error.h"
+
+namespace faultline::report {
+
+namespace {
+
+using nlohmann::json;
+
+class AtlasReader {
+ public:
+  explicit AtlasReader(std::filesystem::path file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& problem) const {
+    throw ReportError(fmt::format("{}: {}: {}", file_.string(), where, problem));
+  }
+
+  int node_id(const json& v, const std::string& where, bool zero_allowed) const {
+    if (!v.is_number_integer()) fail(where, "expected a node id (an integer)");
+    auto id = v.get<std::int64_t>();
+    if ((id == 0 && zero_allowed) || (id >= 1 && id <= nodes_)) return static_cast<int>(id);
+    fail(where, fmt::format("node {} is not one of 1..{}", id, nodes_));
+  }
+
+  Atlas read(const json& doc) {
+    if (!doc.is_object()) fail("top level", "expected a JSON object");
+    if (doc.contains("format") && doc["format"] != "faultline-atlas/1") {
+      fail("format", fmt::format("unsupported format {}", doc["format"].dump()));
+    }
+    Atlas atlas;
+    if (!doc.contains("nodes") || !doc["nodes"].is_number_integer()) {
+      fail("nodes", "missing or not an integer");
+    }
+    atlas.nodes = doc["nodes"].get<int>();
+    if (atlas.nodes < 2 || atlas.nodes > kAtlasMaxNodes) {
+      fail("nodes", fmt::format("{} is outside 2..{}", atlas.nodes, kAtlasMaxNodes));
+    }
+    nodes_ = atlas.nodes;
+    atlas.seeds = doc.value("seeds", 0);
+    if (!doc.contains("profiles") || !doc["profiles"].is_array() || doc["profiles"].empty()) {
+      fail("profiles", "missing or not a non-empty list of names");
+    }
+    for (const auto& p : doc["profiles"]) {
+      if (!p.is_string()) fail("profiles", "every profile must be a name (a string)");
+      atlas.profiles.push_back(p.get<std::string>());
+    }
+    if (atlas.profiles.size() > kAtlasMaxProfiles) {
+      fail("profiles", fmt::format("more than {} profiles", kAtlasMaxProfiles));
+    }
+    if (!doc.contains("topologies") || !doc["topologies"].is_array()) {
+      fail("topologies", "missing or not a list");
+    }
+    if (doc["topologies"].size() > kAtlasMaxTopologies) {
+      fail("topologies", fmt::format("more than {} topologies", kAtlasMaxTopologies));
+    }
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < doc["topologies"].size(); ++i) {
+      atlas.topologies.push_back(read_topology(doc["topologies"][i], i, atlas.profiles));
+      if (!ids.insert(atlas.topologies.back().id).second) {
+        fail(fmt::format("topologies[{}].id", i),
+             fmt::format("\"{}\" appears twice", atlas.topologies.back().id));
+      }
+    }
+    if (doc.contains("coverage")) {
+      if (!doc["coverage"].is_object()) fail("coverage", "expected {profile: share}");
+      for (const auto& [profile, share] : doc["coverage"].items()) {
+        if (!share.is_number() || share.get<double>() < 0 || share.get<double>() > 1) {
+          fail("coverage." + profile, "expected a share between 0 and 1");
+        }
+        atlas.coverage[profile] = share.get<double>();
+      }
+    }
+    return atlas;
+  }
+
+ private:
+  AtlasTopology read_topology(const json& t, std::size_t index,
+                              const std::vector<std::string>& profiles) const {
+    std::string where = fmt::format("topologies[{}]", index);
+    if (!t.is_object()) fail(where, "expected an object");
+    AtlasTopology topo;
+    topo.id = t.contains("id") && t["id"].is_string() ? t["id"].get<std::string>()
+                                                      : fmt::format("#{}", index + 1);
+    if (!t.contains("cut_links") || !t["cut_links"].is_array()) {
+      fail(where + ".cut_links", "missing or not a list of [from, to] pairs");
+    }
+    for (std::size_t l = 0; l < t["cut_links"].size(); ++l) {
+      const auto& link = t["cut_links"][l];
+      std::string at = fmt::format("{}.cut_links[{}]", where, l);
+      if (!link.is_array() || link.size() != 2) fail(at, "expected [from, to]");
+      int from = node_id(link[0], at, false);
+      int to = node_id(link[1], at, false);
+      if (from == to) fail(at, "a link joins two different nodes");
+      topo.cut_links.emplace_back(from, to);
+    }
+    if (t.contains("leader") && !t["leader"].is_null()) {
+      topo.leader = node_id(t["leader"], where + ".leader", true);
+    }
+    if (t.contains("lagging") && !t["lagging"].is_null()) {
+      topo.lagging = node_id(t["lagging"], where + ".lagging", true);
+    }
+    if (t.contains("quorum_connected")) {
+      const auto& q = t["quorum_connected"];
+      if (q.is_boolean()) {
+        topo.any_quorum_connected = q.get<bool>();
+      } else if (q.is_array()) {
+        for (const auto& n : q) {
+          topo.quorum_connected.push_back(node_id(n, where + ".quorum_connected", false));
+        }
+        topo.any_quorum_connected = !topo.quorum_connected.empty();
+      } else {
+        fail(where + ".quorum_connected", "expected a list of node ids or a bool");
+      }
+    }
+    if (!t.contains("results") || !t["results"].is_object()) {
+      fail(where + ".results", "missing or not an object {profile: result}");
+    }
+    for (const auto& [profile, r] : t["results"].items()) {
+      std::string at = where + ".results." + profile;
+      if (std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
+        fail(at, "profile not listed in \"profiles\"");
+      }
+      if (!r.is_object() || !r.contains("verdict") || !r["verdict"].is_string()) {
+        fail(at, "expected an object with a \"verdict\"");
+      }
+      AtlasResult result;
+      result.verdict = r["verdict"].get<std::string>();
+      if (r.contains("downtime_ms") && r["downtime_ms"].is_number()) {
+        result.downtime_ms = r["downtime_ms"].get<double>();
+      }
+      if (r.contains("elections") && r["elections"].is_number()) {
+        result.elections = r["elections"].get<double>();
+      }
+      if (r.contains("verdicts") && r["verdicts"].is_object()) {
+        for (const auto& [v, count] : r["verdicts"].items()) {
+          if (count.is_number_integer()) result.verdicts[v] = count.get<int>();
+        }
+      }
+      topo.results[profile] = std::move(result);
+    }
+    return topo;
+  }
+
+  std::filesystem::path file_;
+  int nodes_ = 0;
+};
+
+}  // namespace
+
+Atlas load_atlas(const std::filesystem::path& path) {
+  std::filesystem::path file =
+      std::filesystem::is_directory(path) ? path / std::string(kAtlasFile) : path;
+  std::ifstream in(file);
+  if (!in) throw ReportError(fmt::format("{}: cannot be read", file.string()));
+  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    throw ReportError(fmt::format("{}: not valid JSON (truncated?)", file.string()));
+  }
+  return AtlasReader(file).read(doc);
+}
+
+}  // namespace faultline::report
