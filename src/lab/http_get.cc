@@ -44,6 +44,13 @@ struct Fd {
 
 std::optional<HttpResponse> http_get(const std::string& host, int port, const std::string& path,
                                      std::chrono::milliseconds deadline, std::size_t max_bytes) {
+  return http_request("GET", host, port, path, "", deadline, max_bytes);
+}
+
+std::optional<HttpResponse> http_request(const std::string& method, const std::string& host,
+                                         int port, const std::string& path, const std::string& body,
+                                         std::chrono::milliseconds deadline,
+                                         std::size_t max_bytes) {
   const auto end = Clock::now() + deadline;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -58,7 +65,11 @@ std::optional<HttpResponse> http_get(const std::string& host, int port, const st
     if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return std::nullopt;
   }
   std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+      method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
+  if (!body.empty() || method != "GET")
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
   std::size_t sent = 0;
   while (sent < request.size()) {
     if (!wait_for(s.fd, POLLOUT, end)) return std::nullopt;

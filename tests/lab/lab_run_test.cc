@@ -1,0 +1,127 @@
+// The lab's results, end to end, on real clusters (root; shortened scenarios from
+// tests/lab/scenarios): what the seed paper found with etcd 3.4, the same from faultline
+// with the matching profile, and the simulator agreeing with both. Each run is
+// `faultline lab ... --json`, exactly as a user runs it.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "lab_harness.h"
+
+namespace faultline::lab {
+namespace {
+
+using namespace faultline::lab::testing;
+
+class LabRuns : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!is_root()) GTEST_SKIP() << "the lab needs root (network namespaces, nftables)";
+    if (!ensure_etcd()) GTEST_SKIP() << "etcd-server is not installed and could not be";
+  }
+  void TearDown() override {
+    if (is_root()) {
+      EXPECT_EQ(leftovers_of_labs(), "") << "the lab left something behind";
+    }
+  }
+
+  // One lab run; fails the test (with the lab's stderr) if it did not run.
+  nlohmann::json lab(const std::string& scenario, const std::vector<std::string>& args) {
+    CliRun r = run_lab(scenario, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.summary.is_object()) << r.out << r.err;
+    if (!r.summary.is_object()) return nlohmann::json::object();
+    EXPECT_EQ(r.summary["driver"], "lab");
+    return r.summary;
+  }
+
+  // The model (and faultline) agree with `reference` on the verdict and, within one, on
+  // the elections during and after the faults.
+  static void expect_agrees(const nlohmann::json& s, const nlohmann::json& reference,
+                            const std::string& what) {
+    if (!s.is_object() || !reference.is_object() || !s.contains("phases") ||
+        !reference.contains("phases")) {
+      ADD_FAILURE() << what << ": a run is missing";
+      return;
+    }
+    EXPECT_EQ(verdict(s), verdict(reference)) << what;
+    EXPECT_NEAR(elections(s, "during"), elections(reference, "during"), 1) << what;
+    EXPECT_NEAR(elections(s, "after"), elections(reference, "after"), 1) << what;
+  }
+};
+
+TEST_F(LabRuns, Cloudflare2020EtcdDeposesItsLeaderOnlyAtHealAndPreVoteNever) {
+  auto etcd34 = lab("cloudflare-2020", {"--system", "etcd"});
+  ASSERT_TRUE(etcd34.contains("phases"));
+  // The bridge node's lease keeps the leader in place during the cut ...
+  EXPECT_EQ(elections(etcd34, "during"), 0);
+  // ... while the cut node campaigns alone and its term climbs ...
+  EXPECT_GT(term_rise(etcd34, "during"), 0u);
+  // ... and about a third of the requests (those sent to the cut node) suffer;
+  EXPECT_GT(failed_share(etcd34, "during"), 0.2);
+  EXPECT_LT(failed_share(etcd34, "during"), 0.5);
+  // at heal its higher term deposes the leader: exactly one election.
+  EXPECT_EQ(elections(etcd34, "after"), 1);
+
+  auto etcd35 = lab("cloudflare-2020", {"--system", "etcd", "--pre-vote"});
+  ASSERT_TRUE(etcd35.contains("phases"));
+  EXPECT_EQ(elections(etcd35, "during"), 0);
+  EXPECT_EQ(elections(etcd35, "after"), 0);
+  EXPECT_EQ(term_rise(etcd35, "during"), 0u);
+  EXPECT_EQ(term_rise(etcd35, "after"), 0u);
+
+  auto fl34 = lab("cloudflare-2020", {"--system", "faultline", "--profile", "etcd-3.4"});
+  auto fl35 = lab("cloudflare-2020", {"--system", "faultline", "--profile", "etcd-3.5"});
+  expect_agrees(fl34, etcd34, "faultline etcd-3.4 vs etcd");
+  expect_agrees(fl35, etcd35, "faultline etcd-3.5 vs etcd --pre-vote");
+  expect_agrees(run_model("cloudflare-2020", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
+  expect_agrees(run_model("cloudflare-2020", "etcd-3.5"), etcd35,
+                "sim etcd-3.5 vs etcd --pre-vote");
+}
+
+TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
+  auto etcd34 = lab("intermittent-full", {"--system", "etcd"});
+  ASSERT_TRUE(etcd34.contains("phases"));
+  // Two isolations: the first reconnection falls in "during", the last one opens "after".
+  EXPECT_EQ(elections(etcd34, "during") + elections(etcd34, "after"), 2);
+  auto etcd35 = lab("intermittent-full", {"--system", "etcd", "--pre-vote"});
+  ASSERT_TRUE(etcd35.contains("phases"));
+  EXPECT_EQ(elections(etcd35, "during") + elections(etcd35, "after"), 0);
+
+  auto fl34 = lab("intermittent-full", {"--system", "faultline", "--profile", "etcd-3.4"});
+  auto fl35 = lab("intermittent-full", {"--system", "faultline", "--profile", "etcd-3.5"});
+  expect_agrees(fl34, etcd34, "faultline etcd-3.4 vs etcd");
+  expect_agrees(fl35, etcd35, "faultline etcd-3.5 vs etcd --pre-vote");
+  expect_agrees(run_model("intermittent-full", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
+  expect_agrees(run_model("intermittent-full", "etcd-3.5"), etcd35,
+                "sim etcd-3.5 vs etcd --pre-vote");
+}
+
+TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) {
+  auto etcd34 = lab("lossy-link", {"--system", "etcd"});
+  ASSERT_TRUE(etcd34.contains("phases"));
+  EXPECT_GE(elections(etcd34, "during"), 1);
+  auto etcd35 = lab("lossy-link", {"--system", "etcd", "--pre-vote"});
+  ASSERT_TRUE(etcd35.contains("phases"));
+  EXPECT_EQ(elections(etcd35, "during") + elections(etcd35, "after"), 0);
+
+  auto fl34 = lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"});
+  auto fl35 = lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.5"});
+  expect_agrees(fl34, etcd34, "faultline etcd-3.4 vs etcd");
+  expect_agrees(fl35, etcd35, "faultline etcd-3.5 vs etcd --pre-vote");
+  expect_agrees(run_model("lossy-link", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
+  expect_agrees(run_model("lossy-link", "etcd-3.5"), etcd35, "sim etcd-3.5 vs etcd --pre-vote");
+}
+
+TEST_F(LabRuns, LeaderCrashGivesOneNewLeaderOnBothSystems) {
+  auto etcd = lab("leader-crash", {"--system", "etcd"});
+  auto fl = lab("leader-crash", {"--system", "faultline", "--profile", "etcd-3.4"});
+  for (const auto* s : {&etcd, &fl}) {
+    ASSERT_TRUE(s->contains("phases"));
+    EXPECT_EQ(elections(*s, "during"), 1) << (*s)["system"];
+  }
+  expect_agrees(run_model("leader-crash", "etcd-3.4"), etcd, "sim etcd-3.4 vs etcd");
+}
+
+}  // namespace
+}  // namespace faultline::lab
