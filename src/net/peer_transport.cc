@@ -4,10 +4,15 @@
 #include "net/peer_transport.h"
 
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <asio.hpp>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -109,6 +114,7 @@ class OutboundLink {
   PeerCounters& counters_;
   tcp::socket socket_;
   asio::steady_timer backoff_timer_;
+  asio::steady_timer connect_timer_;
   DelayLine delay_;
   State state_ = State::backoff;
   std::deque<raft::Message> queue_;
@@ -237,6 +243,7 @@ OutboundLink::OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer,
       counters_(counters),
       socket_(owner.io),
       backoff_timer_(owner.io),
+      connect_timer_(owner.io),
       delay_(owner.io,
              [this](std::vector<raft::Message>&& due) {
                for (raft::Message& m : due) push(std::move(m));
@@ -296,8 +303,15 @@ void OutboundLink::connect() {
     return;
   }
   const std::uint64_t generation = generation_;
+  connect_timer_.expires_after(owner_.options().connect_timeout);
+  connect_timer_.async_wait([this, generation](const asio::error_code& ec) {
+    if (!ec && generation == generation_ && state_ == State::connecting) {
+      fail("connect: no answer within the connect timeout");
+    }
+  });
   socket_.async_connect(remote, [this, generation](const asio::error_code& error) {
     if (generation != generation_ || state_ != State::connecting) return;
+    connect_timer_.cancel();
     if (error) {
       fail("connect: " + error.message());
       return;
@@ -309,6 +323,12 @@ void OutboundLink::connect() {
 void OutboundLink::on_connected() {
   asio::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  const unsigned int unacked_ms =
+      static_cast<unsigned int>(owner_.options().unacked_timeout.count());
+  if (unacked_ms > 0 && ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT,
+                                     &unacked_ms, sizeof unacked_ms) != 0) {
+    spdlog::debug("peer {}: TCP_USER_TIMEOUT not set: {}", peer_.name, std::strerror(errno));
+  }
   state_ = State::connected;
   backoff_ = owner_.options().min_backoff;
   counters_.connected.store(true, std::memory_order_relaxed);
@@ -408,6 +428,7 @@ void OutboundLink::close() {
   ++generation_;
   asio::error_code ignored;
   backoff_timer_.cancel();
+  connect_timer_.cancel();
   delay_.cancel();
   socket_.close(ignored);
   counters_.connected.store(false, std::memory_order_relaxed);

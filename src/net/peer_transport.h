@@ -54,6 +54,13 @@ struct TransportOptions {
   std::chrono::milliseconds min_backoff{25};
   std::chrono::milliseconds max_backoff{1000};
   std::chrono::milliseconds hello_timeout{5000};
+  // A connect whose SYN was lost (a cut or lossy link) would otherwise wait for the
+  // kernel's SYN retries, up to two minutes, long after the link healed.
+  std::chrono::milliseconds connect_timeout{1000};
+  // Data unacknowledged this long closes the connection (TCP_USER_TIMEOUT), so a link that
+  // stalled in retransmission backoff is redialled instead of resuming seconds after a heal.
+  // Raft messages older than an election timeout are worth nothing anyway.
+  std::chrono::milliseconds unacked_timeout{2000};
   std::uint64_t fault_seed = 1;
 };
 
