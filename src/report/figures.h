@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "report/series.h"
 
@@ -37,5 +38,15 @@ inline constexpr std::size_t kMaxLatencyPoints = 20'000;
 Figure goodput_figure(const RunSeries& run, const TimeAxis& axis, std::string_view title);
 Figure node_lanes_figure(const RunSeries& run, const TimeAxis& axis, std::string_view title);
 Figure latency_figure(const RunSeries& run, const TimeAxis& axis, std::string_view title);
+
+// One run of a comparison: its strip's label (left) and note (right, e.g. its elections).
+struct ComparedRun {
+  std::string label;
+  std::string note;
+  const RunSeries* series = nullptr;
+};
+// Every run's goodput as a strip on one time axis: the comparison in one picture.
+Figure comparison_figure(const std::vector<ComparedRun>& runs, const TimeAxis& axis,
+                         std::string_view title);
 
 }  // namespace faultline::report

@@ -15,6 +15,10 @@ namespace faultline::report {
 
 namespace {
 
+constexpr std::string_view kComparisonCaption =
+    "One strip per run, on one time axis: the share of each 100 ms window's offered requests "
+    "that finished OK within 100 ms (100% at the top of a strip). Shaded: faults in force. "
+    "▼ above a strip: an election. Each run's figures follow below.";
 constexpr std::string_view kGoodputCaption =
     "Blue area: requests that finished OK within 100 ms, counted per 100 ms window of their "
     "intended start (the paper's goodput). Dashed line: requests offered in the window. Shaded: "
@@ -173,6 +177,23 @@ RenderedReport render_runs(const std::vector<LoadedRun>& runs) {
       rows.push_back({run_label(runs[i].record.meta), slugs[i], &runs[i].summary});
     }
     body += "<h2>Summary</h2>\n" + comparison_table(rows);
+    {
+      std::vector<RunSeries> series;
+      series.reserve(runs.size());
+      for (const auto& run : runs) series.push_back(compute_series(run.record, run.summary));
+      std::vector<ComparedRun> compared;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        const analysis::Summary& sum = runs[i].summary;
+        compared.push_back({run_label(runs[i].record.meta),
+                            fmt::format("elections {} during · {} after · term rise {} · {}",
+                                        sum.during.elections, sum.after.elections,
+                                        sum.during.term_increase, analysis::to_string(sum.verdict)),
+                            &series[i]});
+      }
+      Figure all = comparison_figure(compared, axis, fmt::format("{}: every run", scenario));
+      body += "<h2>At a glance</h2>\n" + figure_html(all, kComparisonCaption, "comparison");
+      report.figures.push_back({"comparison", std::move(all)});
+    }
     std::vector<RunFigures> figs;
     for (const auto& run : runs) {
       figs.push_back(figures_for(run, axis, " — " + run_label(run.record.meta)));

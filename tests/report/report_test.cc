@@ -141,12 +141,24 @@ TEST(Report, RunsOfOneScenarioFoundBelowAFolderMakeOneComparisonOnOneTimeAxis) {
   EXPECT_EQ(elections_after[1]["data-value"], "0");
   EXPECT_NE(elections_after[0]["data-value"], "0");
 
-  // Six figures, and all fault shading at the same place: the axis is shared.
-  EXPECT_EQ(testing::count(html, "<svg"), 6u);
+  // The comparison at a glance: one strip per run, each with its run's elections marked.
+  auto glance = std::string(between(html, "<h2>At a glance</h2>", "<h2>Goodput</h2>"));
+  EXPECT_EQ(testing::count(glance, "class=\"compared-run\""), 2u);
+  auto etcd34 = load_run(kScenarioDir / "etcd-3.4" / "seed-7").summary;
+  const auto all_elections = [](const analysis::Summary& s) {
+    return static_cast<std::size_t>(s.before.elections + s.during.elections + s.after.elections);
+  };
+  EXPECT_EQ(testing::count(glance, "class=\"election\""),
+            all_elections(etcd34) + all_elections(etcd35));
+  EXPECT_GT(all_elections(etcd34), all_elections(etcd35)) << "etcd-3.4 elects again at heal";
+
+  // Seven figures (the strips, then three per run), and all fault shading at the same
+  // place: the axis is shared.
+  EXPECT_EQ(testing::count(html, "<svg"), 7u);
   auto faults = find_tags(html, "rect", {{"class", "fault"}});
-  ASSERT_EQ(faults.size(), 6u);
+  ASSERT_EQ(faults.size(), 8u);
   for (auto& f : faults) EXPECT_EQ(f["x"], faults[0]["x"]);
-  EXPECT_EQ(outcome.images.size(), 6u) << "each figure as SVG";
+  EXPECT_EQ(outcome.images.size(), 7u) << "each figure as SVG";
   expect_no_network_references(html);
 }
 
