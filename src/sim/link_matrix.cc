@@ -20,12 +20,14 @@ void LinkMatrix::restore(int from, int to) {
   Link& l = at(from, to);
   l.up = true;
   l.params = defaults_;
+  l.broken_until = 0;
 }
 
 void LinkMatrix::restore_all() {
   for (auto& l : links_) {
     l.up = true;
     l.params = defaults_;
+    l.broken_until = 0;
   }
 }
 
@@ -46,12 +48,37 @@ Micros LinkMatrix::draw_delay(const LinkParams& p, Rng& rng) {
   return std::max<Micros>(d, 0);
 }
 
+Micros LinkMatrix::stream_retransmission(double loss, Rng& rng) {
+  Micros waited = 0;
+  for (Micros rto = kStreamMinRtoUs; rng.chance(loss); rto *= 2) {
+    waited += rto;
+    if (waited > kStreamGiveUpUs) return -1;
+  }
+  return waited;
+}
+
 int LinkMatrix::transmit(int from, int to, Micros now, Rng& rng, Micros arrivals[2]) {
   Link& l = at(from, to);
-  if (!l.up || rng.chance(l.params.loss)) return 0;
+  if (!l.up) return 0;
+  Micros retransmission = 0;
+  if (l.params.loss_model == LinkParams::LossModel::datagram || l.params.loss <= 0) {
+    if (rng.chance(l.params.loss)) return 0;
+  } else {
+    if (now < l.broken_until) return 0;  // queued behind a message the connection gave up on
+    // Data queued while the stream is held back goes out with the retransmission that
+    // releases it (TCP resends what is queued, not message by message): no draw of its own.
+    const bool queued_behind = now + l.params.delay_us < l.last_arrival;
+    if (!queued_behind) retransmission = stream_retransmission(l.params.loss, rng);
+    if (retransmission < 0) {
+      // The connection gives up on this message after kStreamGiveUpUs and is redialled: it
+      // is lost, and so is everything sent behind it meanwhile.
+      l.broken_until = now + kStreamGiveUpUs;
+      return 0;
+    }
+  }
   int copies = rng.chance(l.params.duplicate) ? 2 : 1;
   for (int c = 0; c < copies; ++c) {
-    Micros arrival = now + draw_delay(l.params, rng);
+    Micros arrival = now + retransmission + draw_delay(l.params, rng);
     if (rng.chance(l.params.reorder)) {
       // A reordered packet takes its own, slower path outside the link's FIFO order: later
       // packets may overtake it.

@@ -36,11 +36,21 @@ class LinkMatrix {
   // One packet's one-way delay under `p` (also used for client traffic).
   static Micros draw_delay(const LinkParams& p, Rng& rng);
 
+  // The stream loss model (LinkParams::LossModel::stream): Linux's minimum retransmission
+  // timeout on a LAN, doubled at each loss, and the time after which the sender's
+  // connection gives up (faultline's transport closes a connection whose data stays
+  // unacknowledged for 2 s; etcd's streams break about as soon).
+  static constexpr Micros kStreamMinRtoUs = 200'000;
+  static constexpr Micros kStreamGiveUpUs = 2'000'000;
+  // How long retransmissions hold a message back on a stream with this loss; -1: lost.
+  static Micros stream_retransmission(double loss, Rng& rng);
+
  private:
   struct Link {
     LinkParams params;
     bool up = true;
     Micros last_arrival = 0;  // FIFO: a packet never arrives before an earlier one
+    Micros broken_until = 0;  // stream loss model: the connection gave up and is redialled
   };
   Link& at(int from, int to) { return links_[static_cast<std::size_t>(from * nodes_ + to)]; }
   const Link& at(int from, int to) const {

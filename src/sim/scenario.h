@@ -39,8 +39,15 @@ struct LinkParams {
   Micros delay_us = 200;  // one-way delay
   Micros jitter_us = 50;  // each packet's delay is delay +- uniform(jitter), never negative
   double loss = 0;        // share of packets dropped
-  double duplicate = 0;   // share of packets delivered twice
-  double reorder = 0;     // share of packets that may overtake earlier ones
+  // What a lost packet does to a message. `stream` (the default) is what etcd and faultline
+  // see: their peers talk over TCP, so a lost packet is sent again after the retransmission
+  // timeout (200 ms, doubling at each loss), the messages behind it wait (head of line), and
+  // a message still not through after 2 s is gone (the connection is dropped and redialled).
+  // `datagram`: each message is lost on its own, with probability `loss`.
+  enum class LossModel : std::uint8_t { stream, datagram };
+  LossModel loss_model = LossModel::stream;
+  double duplicate = 0;  // share of packets delivered twice
+  double reorder = 0;    // share of packets that may overtake earlier ones
 
   bool operator==(const LinkParams&) const = default;
 };

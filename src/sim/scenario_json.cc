@@ -67,11 +67,13 @@ std::string scenario_to_json(const Scenario& s) {
                    {"keys", s.workload.keys},
                    {"read_share", s.workload.read_share},
                    {"request_timeout_us", s.workload.request_timeout_us}};
-  j["network"] = {{"delay_us", s.network.delay_us},
-                  {"jitter_us", s.network.jitter_us},
-                  {"loss", s.network.loss},
-                  {"duplicate", s.network.duplicate},
-                  {"reorder", s.network.reorder}};
+  j["network"] = {
+      {"delay_us", s.network.delay_us},
+      {"jitter_us", s.network.jitter_us},
+      {"loss", s.network.loss},
+      {"loss_model", s.network.loss_model == LinkParams::LossModel::stream ? "stream" : "datagram"},
+      {"duplicate", s.network.duplicate},
+      {"reorder", s.network.reorder}};
   j["disk"] = {{"sync_latency_us", s.disk.sync_latency_us}};
   auto faults = nlohmann::json::array();
   for (auto& f : s.faults) {

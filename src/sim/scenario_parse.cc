@@ -173,10 +173,22 @@ class Parser {
   }
 
   void parse_link_params(const toml::table& t, LinkParams& p) const {
-    check_keys(t, {"delay", "jitter", "loss", "duplicate", "reorder"}, "[network]");
+    check_keys(t, {"delay", "jitter", "loss", "loss_model", "duplicate", "reorder"}, "[network]");
     if (auto* n = t.get("delay")) p.delay_us = duration_of(*n, "delay");
     if (auto* n = t.get("jitter")) p.jitter_us = duration_of(*n, "jitter");
     if (auto* n = t.get("loss")) p.loss = share_of(*n, "loss");
+    if (auto* n = t.get("loss_model")) {
+      const auto model = n->value<std::string>();
+      if (model == "stream") {
+        p.loss_model = LinkParams::LossModel::stream;
+      } else if (model == "datagram") {
+        p.loss_model = LinkParams::LossModel::datagram;
+      } else {
+        fail(*n,
+             "`loss_model` is \"stream\" (TCP: a lost packet delays the messages behind it) "
+             "or \"datagram\" (each message lost on its own)");
+      }
+    }
     if (auto* n = t.get("duplicate")) p.duplicate = share_of(*n, "duplicate");
     if (auto* n = t.get("reorder")) p.reorder = share_of(*n, "reorder");
     if (p.loss >= 1)

@@ -97,20 +97,35 @@ TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
                 "sim etcd-3.5 vs etcd --pre-vote");
 }
 
-TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) {
-  auto etcd34 = lab("lossy-link", {"--system", "etcd"});
-  ASSERT_TRUE(etcd34.contains("phases"));
-  EXPECT_GE(elections(etcd34, "during"), 1);
-  auto etcd35 = lab("lossy-link", {"--system", "etcd", "--pre-vote"});
-  ASSERT_TRUE(etcd35.contains("phases"));
-  EXPECT_EQ(elections(etcd35, "during") + elections(etcd35, "after"), 0);
-
-  auto fl34 = lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"});
-  auto fl35 = lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.5"});
-  expect_agrees(fl34, etcd34, "faultline etcd-3.4 vs etcd");
-  expect_agrees(fl35, etcd35, "faultline etcd-3.5 vs etcd --pre-vote");
-  expect_agrees(run_model("lossy-link", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
-  expect_agrees(run_model("lossy-link", "etcd-3.5"), etcd35, "sim etcd-3.5 vs etcd --pre-vote");
+// Whether the deposition comes during the fault or at heal is chance (a higher-term answer
+// must get through the lossy link); that it comes, and that the term climbs, is not.
+TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderToTheClimbingTermAndPreVoteStaysStable) {
+  const auto disrupted_by_the_lossy_follower = [](const nlohmann::json& s,
+                                                  const std::string& what) {
+    if (!s.contains("phases")) {
+      ADD_FAILURE() << what << ": no run";
+      return;
+    }
+    EXPECT_GE(term_rise(s, "during"), 3u) << what << ": the lossy follower campaigns";
+    EXPECT_GE(elections(s, "during") + elections(s, "after"), 1) << what;
+    EXPECT_EQ(verdict(s), "disrupted") << what;
+  };
+  const auto undisturbed = [](const nlohmann::json& s, const std::string& what) {
+    if (!s.contains("phases")) {
+      ADD_FAILURE() << what << ": no run";
+      return;
+    }
+    EXPECT_EQ(term_rise(s, "during") + term_rise(s, "after"), 0u) << what;
+    EXPECT_EQ(elections(s, "during") + elections(s, "after"), 0) << what;
+  };
+  disrupted_by_the_lossy_follower(lab("lossy-link", {"--system", "etcd"}), "etcd");
+  undisturbed(lab("lossy-link", {"--system", "etcd", "--pre-vote"}), "etcd --pre-vote");
+  disrupted_by_the_lossy_follower(
+      lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"}), "faultline etcd-3.4");
+  undisturbed(lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.5"}),
+              "faultline etcd-3.5");
+  disrupted_by_the_lossy_follower(run_model("lossy-link", "etcd-3.4"), "sim etcd-3.4");
+  undisturbed(run_model("lossy-link", "etcd-3.5"), "sim etcd-3.5");
 }
 
 TEST_F(LabRuns, LeaderCrashGivesOneNewLeaderOnBothSystems) {
