@@ -1,4 +1,5 @@
 #include "local_cluster.h"
+#include "support/ports.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,26 +23,6 @@
 
 namespace faultline::reliability {
 namespace {
-
-// Free ports on 127.0.0.1, all held open until every one is chosen so none repeats.
-std::vector<int> free_ports(int count) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < count; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error(std::string("no free port: ") + std::strerror(errno));
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
-}
 
 std::string tail_of(const std::filesystem::path& file, std::size_t bytes) {
   std::ifstream in(file, std::ios::binary);
@@ -70,7 +51,7 @@ LocalCluster::LocalCluster(std::string binary, int size, int heartbeat_ms, int e
   }
   root_ = pattern;
   token_ = "reliability-" + root_.filename().string();
-  auto ports = free_ports(2 * size);
+  auto ports = faultline::testing::free_ports(2 * size);
   for (int i = 0; i < size; ++i) {
     NodeProcess n;
     n.name = "n" + std::to_string(i + 1);

@@ -16,6 +16,7 @@
 
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "local_cluster.h"
+#include "support/ports.h"
 
 namespace faultline::server::testing {
 namespace {
@@ -91,9 +92,10 @@ class Etcdctl : public ::testing::Test {
     dir_ = tmpl;
     std::string cluster;
     std::vector<std::string> peers;
-    for (int i = 0; i < 3; ++i) {
-      peers.push_back("http://127.0.0.1:" + std::to_string(free_port()));
-      clients_.push_back("127.0.0.1:" + std::to_string(free_port()));
+    auto ports = faultline::testing::free_ports(6);
+    for (std::size_t i = 0; i < 3; ++i) {
+      peers.push_back("http://127.0.0.1:" + std::to_string(ports[2 * i]));
+      clients_.push_back("127.0.0.1:" + std::to_string(ports[2 * i + 1]));
       cluster += (i ? "," : "") + std::string("n") + std::to_string(i + 1) + "=" + peers.back();
     }
     for (int i = 0; i < 3; ++i) {

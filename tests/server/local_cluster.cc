@@ -7,28 +7,26 @@
 #include <thread>
 
 #include "server/raft_node.h"
+#include "support/ports.h"
 
 namespace faultline::server::testing {
 
 using namespace std::chrono_literals;
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 LocalCluster::LocalCluster(int size, const std::function<void(ServeFlags&)>& adjust) {
   std::string tmpl =
       (std::filesystem::temp_directory_path() / "faultline-server-test-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  std::vector<std::uint16_t> peer_ports;
+  // Per node: peer, client and metrics port.
+  auto ports = faultline::testing::free_ports(3 * size);
+  auto port = [&](int node, int which) {
+    return std::to_string(ports[static_cast<std::size_t>(3 * node + which)]);
+  };
   std::string initial_cluster;
   for (int i = 0; i < size; ++i) {
-    peer_ports.push_back(free_port());
     initial_cluster += (i ? "," : "") + std::string("n") + std::to_string(i + 1) +
-                       "=http://127.0.0.1:" + std::to_string(peer_ports.back());
+                       "=http://127.0.0.1:" + port(i, 0);
   }
   for (int i = 0; i < size; ++i) {
     ServeFlags f;
@@ -36,12 +34,11 @@ LocalCluster::LocalCluster(int size, const std::function<void(ServeFlags&)>& adj
     f.data_dir = (dir_ / f.name).string();
     f.initial_cluster = initial_cluster;
     f.initial_cluster_token = "test-cluster";
-    f.listen_peer_urls =
-        "http://127.0.0.1:" + std::to_string(peer_ports[static_cast<std::size_t>(i)]);
+    f.listen_peer_urls = "http://127.0.0.1:" + port(i, 0);
     f.initial_advertise_peer_urls = f.listen_peer_urls;
-    f.listen_client_urls = "http://127.0.0.1:" + std::to_string(free_port());
+    f.listen_client_urls = "http://127.0.0.1:" + port(i, 1);
     f.advertise_client_urls = f.listen_client_urls;
-    f.listen_metrics_urls = "http://127.0.0.1:" + std::to_string(free_port());
+    f.listen_metrics_urls = "http://127.0.0.1:" + port(i, 2);
     f.heartbeat_interval_ms = 50;
     f.election_timeout_ms = 500;
     f.seed = static_cast<std::uint64_t>(i + 1);

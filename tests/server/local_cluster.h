@@ -18,8 +18,6 @@
 
 namespace faultline::server::testing {
 
-std::uint16_t free_port();
-
 class LocalCluster {
  public:
   // `adjust` may change each node's flags (timing, profile) before they are resolved.

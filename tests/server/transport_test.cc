@@ -13,18 +13,13 @@
 #include "faultline/peer.pb.h"
 #include "net/frame.h"
 #include "net/peer_transport.h"
+#include "support/ports.h"
 
 namespace faultline::net {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 // What one endpoint received, with arrival times.
 struct Inbox {
@@ -60,8 +55,9 @@ raft::Message heartbeat(raft::NodeId from, raft::NodeId to, raft::Index commit) 
 class TwoNodes : public ::testing::Test {
  protected:
   void SetUp() override {
-    ports_[0] = free_port();
-    ports_[1] = free_port();
+    auto ports = faultline::testing::free_ports(2);
+    ports_[0] = ports[0];
+    ports_[1] = ports[1];
     for (int i = 0; i < 2; ++i) {
       TransportOptions o;
       o.self = static_cast<raft::NodeId>(i + 1);
