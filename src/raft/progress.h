@@ -20,6 +20,13 @@
 
 namespace faultline::raft {
 
+// What a follower is owed by the leader's next flush of appends.
+enum class PendingAppend : std::uint8_t {
+  none,
+  new_entries,  // entries were appended: send them (nothing if they already went out)
+  commit,       // the commit index moved: send it, in an empty append if nothing else is new
+};
+
 struct Progress {
   Progress(Index next_index, std::size_t max_inflight, std::uint64_t max_inflight_bytes)
       : next(next_index), inflights(max_inflight, max_inflight_bytes) {}
@@ -33,6 +40,10 @@ struct Progress {
   Index pending_snapshot = 0;
   // Heard from since the last quorum check (CheckQuorum), or ever when it is off.
   bool recent_active = false;
+  // What the leader owes this follower at its next flush (Raft::flush_appends): appends
+  // are coalesced, so many proposals (and commit index moves) between two Readies go out
+  // as one append per follower instead of one per event.
+  PendingAppend pending_append = PendingAppend::none;
   Inflights inflights;
 
   void become_probe();

@@ -135,6 +135,7 @@ void Raft::reset(Term term) {
   abort_leader_transfer();
   tracker_.reset_votes();
   tracker_.reset_progress(id_, log_.last_index(), log_.persisted_last_index());
+  appends_pending_ = false;  // reset_progress cleared every follower's pending append
   uncommitted_size_ = 0;
   read_only_.clear();
   pending_read_requests_.clear();
@@ -203,7 +204,7 @@ void Raft::tick_heartbeat() {
 
 // --- the door ---
 
-ErrorCode Raft::step(Message m) {
+ErrorCode Raft::step(const Message& m) {
   if (!step_term(m)) return ErrorCode::ok;
   switch (m.type) {
     case MessageType::hup:
@@ -279,7 +280,7 @@ bool Raft::step_term(const Message& m) {
   return true;
 }
 
-ErrorCode Raft::step_by_role(Message& m) {
+ErrorCode Raft::step_by_role(const Message& m) {
   switch (role_) {
     case StateRole::leader:
       return step_leader(m);
@@ -310,6 +311,13 @@ void Raft::send(Message m) {
     default:
       m.term = term_;
       break;
+  }
+  // Per link, messages leave in the order the leader decided them: an append it owes this
+  // follower (coalesced, see flush_appends) goes before a heartbeat or a timeout-now.
+  if (appends_pending_ && m.type != MessageType::app && m.type != MessageType::snap &&
+      role_ == StateRole::leader && m.to != id_ && tracker_.is_member(m.to)) {
+    Progress& pr = tracker_.progress(m.to);
+    if (pr.pending_append != PendingAppend::none) flush_append_to(m.to, pr);
   }
   msgs_.push_back(std::move(m));
 }

@@ -15,7 +15,8 @@
 // The code is split by concern:
 //   raft.cc           construction, roles, timers, the term rules every message passes
 //   raft_election.cc  campaigns, PreVote, vote granting and the candidate's step
-//   raft_leader.cc    the leader's step: replication, flow control, commit, ReadIndex,
+//   raft_leader.cc    the leader's step: replication (appends coalesced until the next
+//                     Ready, see flush_appends), flow control, commit, ReadIndex,
 //                     leadership transfer
 //   raft_follower.cc  the follower's step: appends, heartbeats, snapshots, forwarding
 //   raft_invariants.cc  the state checks run after every input in debug builds
@@ -48,7 +49,9 @@ class Raft {
   void tick();
   // The single door for every message. Remote messages must have been checked by the
   // caller (RawNode::step refuses local types, non-members and malformed messages).
-  ErrorCode step(Message m);
+  // Taken by reference: an append's entries are copied once, into the log, and only the
+  // entries that are new.
+  ErrorCode step(const Message& m);
 
   // Entries up to (index, term) are durable. On the leader this is where its own copy
   // counts towards the commit quorum: never before the entries are on its disk.
@@ -66,6 +69,15 @@ class Raft {
   const Config& config() const { return config_; }
   RaftLog& log() { return log_; }
   const RaftLog& log() const { return log_; }
+
+  // Coalesced appends (see flush_appends) are owed to some follower: the next Ready has
+  // messages even if none is queued yet.
+  bool has_pending_appends() const { return appends_pending_; }
+  // Sends what the leader owes each follower since the last flush: one append carrying
+  // every new entry (more only when max_size_per_msg cuts it, bounded by the in-flight
+  // window) and the current commit index. RawNode calls it when it builds a Ready, so all
+  // the proposals and commit moves between two Readies share one message per follower.
+  void flush_appends();
 
   bool has_messages() const { return !msgs_.empty(); }
   std::vector<Message> take_messages() { return std::exchange(msgs_, {}); }
@@ -100,7 +112,7 @@ class Raft {
   bool in_vote_lease() const;
   // Applies the rules on message terms; returns false when the message is consumed here.
   bool step_term(const Message& m);
-  ErrorCode step_by_role(Message& m);
+  ErrorCode step_by_role(const Message& m);
   // Queues a message to send, filling in `from` and (for most types) the current term.
   void send(Message m);
 
@@ -109,24 +121,30 @@ class Raft {
   void campaign(CampaignType t);
   ProgressTracker::Tally poll(NodeId from, MessageType t, bool granted);
   void handle_vote_request(const Message& m);
-  ErrorCode step_candidate(Message& m);
+  ErrorCode step_candidate(const Message& m);
 
   // --- raft_leader.cc ---
-  ErrorCode step_leader(Message& m);
+  ErrorCode step_leader(const Message& m);
   void handle_append_response(const Message& m, Progress& pr);
   void handle_heartbeat_response(const Message& m, Progress& pr);
   void handle_transfer_leader(NodeId transferee, Progress& pr);
-  ErrorCode propose_on_leader(Message& m);
+  ErrorCode propose_on_leader(const Message& m);
   // Sends an append (or a snapshot) to `to` unless its flow control is paused. With
   // send_if_empty false nothing is sent when there are no new entries.
   bool maybe_send_append(NodeId to, bool send_if_empty);
   void send_append(NodeId to) { maybe_send_append(to, true); }
-  void bcast_append();
+  // Marks every follower as owed `what` at the next flush_appends (coalescing), instead of
+  // sending an append to each of them now.
+  void schedule_bcast_append(PendingAppend what);
+  // Sends what `pr` (the progress of `to`) is owed, if anything (see flush_appends).
+  void flush_append_to(NodeId to, Progress& pr);
   void bcast_heartbeat();
   void bcast_heartbeat_with_context(const std::string& context);
   void send_heartbeat(NodeId to, const std::string& context);
   void send_timeout_now(NodeId to);
   void abort_leader_transfer() { lead_transferee_ = kNone; }
+  // Gives `entries` this term and the next indexes and appends them, moving them into
+  // the log; false (and nothing appended) when the uncommitted size limit refuses them.
   bool append_entries(std::vector<Entry>& entries);
   bool maybe_commit();
   // The leader's own durable index counts towards the commit quorum (see on_persisted).
@@ -139,7 +157,9 @@ class Raft {
   void release_pending_read_index_requests();
 
   // --- raft_follower.cc ---
-  ErrorCode step_follower(Message& m);
+  ErrorCode step_follower(const Message& m);
+  // Sends a request only the leader can serve (a proposal, a read, a transfer) on to it.
+  void forward_to_leader(const Message& m);
   void handle_append_entries(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_snapshot(const Message& m);
@@ -180,6 +200,9 @@ class Raft {
   // ReadIndex requests that reached a leader before it committed an entry of its term:
   // until then its commit index may be stale, so they wait here (etcd 3.5 behaviour).
   std::vector<ReadRequest> pending_read_requests_;
+
+  // Some follower's Progress::pending_append is set (leader only): the flush has work.
+  bool appends_pending_ = false;
 
   std::vector<Message> msgs_;
   std::vector<ReadState> read_states_;

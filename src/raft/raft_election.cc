@@ -113,7 +113,7 @@ void Raft::handle_vote_request(const Message& m) {
   send(Message{.type = response_type(m.type), .to = m.from, .term = term_, .reject = true});
 }
 
-ErrorCode Raft::step_candidate(Message& m) {
+ErrorCode Raft::step_candidate(const Message& m) {
   // A pre-candidate only counts pre-vote answers, a candidate only real ones: the other
   // kind is left over from an earlier campaign.
   const MessageType my_response =
@@ -157,7 +157,8 @@ ErrorCode Raft::step_candidate(Message& m) {
       campaign(CampaignType::election);
     } else {
       become_leader();
-      bcast_append();
+      // The empty entry of the new term goes out with the next Ready.
+      schedule_bcast_append(PendingAppend::new_entries);
     }
   } else if (tally.result == VoteResult::lost) {
     // A pre-vote answer carries a future term; stay at ours.

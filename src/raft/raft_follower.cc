@@ -7,7 +7,7 @@
 
 namespace faultline::raft {
 
-ErrorCode Raft::step_follower(Message& m) {
+ErrorCode Raft::step_follower(const Message& m) {
   switch (m.type) {
     case MessageType::prop:
       if (lead_ == kNone) {
@@ -18,8 +18,7 @@ ErrorCode Raft::step_follower(Message& m) {
         log_event("not forwarding to leader {} at term {}; dropping proposal", lead_, term_);
         return ErrorCode::not_leader;
       }
-      m.to = lead_;
-      send(std::move(m));
+      forward_to_leader(m);
       return ErrorCode::ok;
     case MessageType::app:
       // Hearing from the leader resets the election timer (and the vote lease).
@@ -43,8 +42,7 @@ ErrorCode Raft::step_follower(Message& m) {
         return ErrorCode::no_leader;
       }
       // `from` stays the transferee: the leader reads the target from it.
-      m.to = lead_;
-      send(std::move(m));
+      forward_to_leader(m);
       return ErrorCode::ok;
     case MessageType::timeout_now:
       if (!promotable()) {
@@ -64,8 +62,7 @@ ErrorCode Raft::step_follower(Message& m) {
         log_event("no leader at term {}; dropping index reading msg", term_);
         return ErrorCode::no_leader;
       }
-      m.to = lead_;
-      send(std::move(m));
+      forward_to_leader(m);
       return ErrorCode::ok;
     case MessageType::read_index_resp:
       read_states_.push_back(ReadState{m.index, m.context});
@@ -73,6 +70,12 @@ ErrorCode Raft::step_follower(Message& m) {
     default:
       return ErrorCode::ok;
   }
+}
+
+void Raft::forward_to_leader(const Message& m) {
+  Message forwarded = m;
+  forwarded.to = lead_;
+  send(std::move(forwarded));
 }
 
 void Raft::handle_append_entries(const Message& m) {

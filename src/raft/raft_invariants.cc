@@ -52,6 +52,7 @@ void Raft::check_invariants() const {
     require(uncommitted_size_ == 0, id_, "a non-leader tracks an uncommitted tail");
     require(read_only_.size() == 0 && pending_read_requests_.empty(), id_,
             "a non-leader holds ReadIndex requests");
+    require(!appends_pending_, id_, "a non-leader owes appends");
     return;
   }
   require(read_only_.size() + pending_read_requests_.size() <= config_.max_pending_read_index, id_,
@@ -64,6 +65,8 @@ void Raft::check_invariants() const {
                  id, "the in-flight window exceeds max_inflight_msgs");
     require_peer(pr.state == ProgressState::replicate || pr.inflights.count() == 0, id_, id,
                  "appends in flight outside replicate");
+    require_peer(pr.pending_append == PendingAppend::none || appends_pending_, id_, id,
+                 "an append is owed but no flush is scheduled");
   }
 }
 

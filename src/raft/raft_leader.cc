@@ -1,6 +1,8 @@
 // The leader: proposals, replication with per-follower flow control, the commit rule,
 // heartbeats and the quorum check, ReadIndex, and leadership transfer.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "raft/entry_size.h"
 #include "raft/invariant.h"
@@ -8,7 +10,7 @@
 
 namespace faultline::raft {
 
-ErrorCode Raft::step_leader(Message& m) {
+ErrorCode Raft::step_leader(const Message& m) {
   // These need no progress for m.from.
   switch (m.type) {
     case MessageType::beat:
@@ -71,20 +73,22 @@ ErrorCode Raft::step_leader(Message& m) {
   return ErrorCode::ok;
 }
 
-ErrorCode Raft::propose_on_leader(Message& m) {
+ErrorCode Raft::propose_on_leader(const Message& m) {
   if (m.entries.empty()) return ErrorCode::invalid_message;
   if (lead_transferee_ != kNone) {
     log_event("[term {}] transfer leadership to {} is in progress; dropping proposal", term_,
               lead_transferee_);
     return ErrorCode::leader_transferring;
   }
-  if (!append_entries(m.entries)) {
+  std::vector<Entry> entries = m.entries;
+  if (!append_entries(entries)) {
     log_event(
         "appending new entries to log would exceed uncommitted entry size limit; "
         "dropping proposal");
     return ErrorCode::proposal_too_large;
   }
-  bcast_append();
+  // Not sent now: every proposal until the next Ready travels in the same append.
+  schedule_bcast_append(PendingAppend::new_entries);
   return ErrorCode::ok;
 }
 
@@ -103,7 +107,7 @@ bool Raft::append_entries(std::vector<Entry>& entries) {
     return false;
   }
   uncommitted_size_ += size;
-  log_.append(entries);
+  log_.append(std::move(entries));
   // The leader's own copy is counted only once it is durable (on_persisted), so nothing
   // can be committed here.
   return true;
@@ -144,12 +148,14 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
   }
 
   if (maybe_commit()) {
-    // The commit index moved within our term: waiting reads can be confirmed now.
+    // The commit index moved within our term: waiting reads can be confirmed now. The
+    // followers learn the new index at the next flush, however many acks move it until then.
     release_pending_read_index_requests();
-    bcast_append();
+    schedule_bcast_append(PendingAppend::commit);
   } else if (was_paused) {
-    // The follower may be missing our latest commit index: tell it.
-    send_append(m.from);
+    // The follower may be missing our latest commit index: tell it at the next flush.
+    if (pr.pending_append < PendingAppend::commit) pr.pending_append = PendingAppend::commit;
+    appends_pending_ = true;
   }
   // Flow control may now allow several (size-limited) appends at once; the window bounds
   // how many, and so does this loop.
@@ -240,6 +246,8 @@ bool Raft::maybe_send_append(NodeId to, bool send_if_empty) {
     m.index = pr.next - 1;
     m.log_term = prev_term;
     m.commit = log_.committed();
+    // This append tells the follower our commit index: no separate announcement is owed.
+    if (pr.pending_append == PendingAppend::commit) pr.pending_append = PendingAppend::new_entries;
     if (!ents.empty()) {
       const Index last = ents.back().index;
       switch (pr.state) {
@@ -261,9 +269,30 @@ bool Raft::maybe_send_append(NodeId to, bool send_if_empty) {
   return true;
 }
 
-void Raft::bcast_append() {
-  for (NodeId id : tracker_.voters().voters()) {
-    if (id != id_) send_append(id);
+void Raft::schedule_bcast_append(PendingAppend what) {
+  if (tracker_.is_singleton()) return;  // nobody to tell
+  for (auto& [id, pr] : tracker_.all()) {
+    if (id != id_ && pr.pending_append < what) pr.pending_append = what;
+  }
+  appends_pending_ = true;
+}
+
+void Raft::flush_appends() {
+  if (!appends_pending_) return;
+  appends_pending_ = false;
+  if (role_ != StateRole::leader) fail_invariant("a non-leader owes appends");
+  for (auto& [id, pr] : tracker_.all()) flush_append_to(id, pr);
+}
+
+void Raft::flush_append_to(NodeId to, Progress& pr) {
+  const PendingAppend owed = std::exchange(pr.pending_append, PendingAppend::none);
+  if (owed == PendingAppend::none) return;
+  // A commit move is announced even without new entries (an empty append, as etcd does);
+  // new entries alone need nothing if an ack already made the leader send them.
+  if (!maybe_send_append(to, owed == PendingAppend::commit)) return;
+  // The rest, when max_size_per_msg cut the first append short; the window bounds how
+  // many, and so does this loop.
+  for (int k = 0; k < config_.max_inflight_msgs && maybe_send_append(to, false); ++k) {
   }
 }
 
@@ -292,7 +321,7 @@ void Raft::self_ack(Index index) {
   if (!tracker_.progress(id_).maybe_update(index)) return;
   if (maybe_commit()) {
     release_pending_read_index_requests();
-    bcast_append();
+    schedule_bcast_append(PendingAppend::commit);
   }
 }
 

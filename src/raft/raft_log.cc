@@ -62,7 +62,7 @@ bool RaftLog::is_up_to_date(Index lasti, Term lastt) const {
 }
 
 std::optional<Index> RaftLog::maybe_append(Index index, Term log_term, Index committed,
-                                           const std::vector<Entry>& ents) {
+                                           std::span<const Entry> ents) {
   if (!match_term(index, log_term)) return std::nullopt;
   const Index last_new = index + ents.size();
   const Index conflict = find_conflict(ents);
@@ -72,17 +72,15 @@ std::optional<Index> RaftLog::maybe_append(Index index, Term log_term, Index com
                      " conflicts with a committed entry (committed " + std::to_string(committed_) +
                      ")");
     }
-    std::vector<Entry> tail(ents.begin() + static_cast<std::ptrdiff_t>(conflict - (index + 1)),
-                            ents.end());
-    append(tail);
+    // Only the entries from the conflict on are new; they are copied once, into the log.
+    append(ents.subspan(conflict - (index + 1)));
   }
   commit_to(std::min(committed, last_new));
   return last_new;
 }
 
-Index RaftLog::append(const std::vector<Entry>& ents) {
-  if (ents.empty()) return last_index();
-  const Index after = ents.front().index - 1;
+void RaftLog::check_append_at(Index first) const {
+  const Index after = first - 1;
   if (after < committed_) {
     fail_invariant("append after " + std::to_string(after) + " would overwrite committed " +
                    std::to_string(committed_));
@@ -91,13 +89,28 @@ Index RaftLog::append(const std::vector<Entry>& ents) {
     fail_invariant("append after " + std::to_string(after) + " leaves a gap after " +
                    std::to_string(last_index()));
   }
+}
+
+Index RaftLog::append(std::span<const Entry> ents) {
+  if (ents.empty()) return last_index();
+  check_append_at(ents.front().index);
   unstable_.truncate_and_append(ents);
   return last_index();
 }
 
-Index RaftLog::find_conflict(const std::vector<Entry>& ents) const {
+Index RaftLog::append(std::vector<Entry>&& ents) {
+  if (ents.empty()) return last_index();
+  check_append_at(ents.front().index);
+  unstable_.truncate_and_append(std::move(ents));
+  return last_index();
+}
+
+Index RaftLog::find_conflict(std::span<const Entry> ents) const {
+  // Entries past our last index are new, so the first of them conflicts: no term lookup
+  // is needed for them (the common case of a follower that is up to date).
+  const Index last = last_index();
   for (const Entry& e : ents) {
-    if (!match_term(e.index, e.term)) return e.index;
+    if (e.index > last || !match_term(e.index, e.term)) return e.index;
   }
   return 0;
 }
@@ -193,9 +206,22 @@ ErrorCode RaftLog::slice(Index lo, Index hi, std::uint64_t max_bytes,
     if (out.size() < stable_hi - lo) return ErrorCode::ok;
   }
   if (hi > offset) {
-    std::vector<Entry> tail = unstable_.slice(std::max(lo, offset), hi);
-    out.insert(out.end(), std::make_move_iterator(tail.begin()),
-               std::make_move_iterator(tail.end()));
+    // Copy only what fits: limit_size's rule (at least one entry, then up to max_bytes),
+    // applied before copying, so a long unstable tail is not copied only to be cut.
+    const Index from = std::max(lo, offset);
+    std::uint64_t total = 0;
+    for (const Entry& e : out) total += entry_bytes(e);
+    const std::vector<Entry>& tail = unstable_.entries();
+    Index to = from;
+    while (to < hi) {
+      const std::uint64_t next = entry_bytes(tail[to - offset]);
+      if (!out.empty() || to > from) {
+        if (total > max_bytes || next > max_bytes - total) break;
+      }
+      total += next;
+      ++to;
+    }
+    unstable_.copy_range(from, to, out);
   }
   limit_size(out, max_bytes);
   return ErrorCode::ok;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "raft/storage.h"
@@ -36,13 +37,14 @@ class RaftLog {
   // any conflicting suffix), advance commit to min(committed, last new index) and return
   // the last new index; otherwise nullopt and nothing changes.
   std::optional<Index> maybe_append(Index index, Term log_term, Index committed,
-                                    const std::vector<Entry>& ents);
+                                    std::span<const Entry> ents);
   // Appends contiguous entries after (or over an uncommitted part of) the log; returns the
-  // new last index.
-  Index append(const std::vector<Entry>& ents);
+  // new last index. The rvalue form moves the entries in (the leader's proposals).
+  Index append(std::span<const Entry> ents);
+  Index append(std::vector<Entry>&& ents);
   // The index of the first entry of `ents` whose term differs from ours (or that we do not
   // have), 0 when all match.
-  Index find_conflict(const std::vector<Entry>& ents) const;
+  Index find_conflict(std::span<const Entry> ents) const;
   // Fast backtracking (etcd's findConflictByTerm): the largest index <= `index` whose
   // term is <= `term`. Entries above it cannot match a log whose entry at `index` has
   // `term`, so a whole term's worth of probes is skipped.
@@ -90,6 +92,10 @@ class RaftLog {
   // Highest index the application has applied; applied_ <= committed_.
   Index applied_;
   std::uint64_t max_committed_bytes_;
+
+  // Checks that entries starting at `first` may be appended (no gap, nothing committed
+  // overwritten); stops the node otherwise.
+  void check_append_at(Index first) const;
 };
 
 }  // namespace faultline::raft

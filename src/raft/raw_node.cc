@@ -44,7 +44,7 @@ void RawNode::campaign() {
 ErrorCode RawNode::propose(std::string data) {
   Message m{.type = MessageType::prop, .from = raft_->id()};
   m.entries.push_back(Entry{.data = std::move(data)});
-  const ErrorCode result = raft_->step(std::move(m));
+  const ErrorCode result = raft_->step(m);
   check_in_debug(*raft_);
   return result;
 }
@@ -93,8 +93,9 @@ bool RawNode::has_ready() const {
   if (r.soft_state() != prev_soft_) return true;
   const HardState hs = r.hard_state();
   if (!hs.empty() && hs != prev_hard_) return true;
-  return r.log().has_pending_snapshot() || r.has_messages() || r.log().has_unstable_entries() ||
-         r.log().has_next_committed_entries() || r.has_read_states();
+  return r.log().has_pending_snapshot() || r.has_messages() || r.has_pending_appends() ||
+         r.log().has_unstable_entries() || r.log().has_next_committed_entries() ||
+         r.has_read_states();
 }
 
 Ready RawNode::ready() {
@@ -102,6 +103,8 @@ Ready RawNode::ready() {
     throw std::logic_error("RawNode::ready() called again before advance()");
   }
   Raft& r = *raft_;
+  // The appends coalesced since the last Ready go out now, one per follower.
+  r.flush_appends();
   Ready rd;
   rd.entries = r.log().unstable_entries();
   rd.committed_entries = r.log().next_committed_entries();

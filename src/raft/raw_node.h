@@ -67,6 +67,11 @@ class RawNode {
   bool has_ready() const;
   // The pending output. Call advance() once it has been handled, before the next ready()
   // (calling ready() twice, or advance() without ready(), throws std::logic_error).
+  // On a leader this is also when appends go out: every proposal and commit index move
+  // since the last Ready reaches each follower in one append (coalescing), so the more
+  // proposals a driver batches between two Readies, the fewer messages per entry.
+  // (Other messages to a follower, a heartbeat say, first flush what it is owed, so
+  // messages on each link keep the order the leader decided them.)
   Ready ready();
   void advance();
 

@@ -1,32 +1,12 @@
 // The unstable tail of the log (see unstable.h).
 #include "raft/unstable.h"
 
+#include <iterator>
 #include <string>
 
 #include "raft/invariant.h"
 
 namespace faultline::raft {
-
-std::optional<Index> Unstable::maybe_first_index() const {
-  if (snapshot_) return snapshot_->metadata.index + 1;
-  return std::nullopt;
-}
-
-std::optional<Index> Unstable::maybe_last_index() const {
-  if (!entries_.empty()) return offset_ + entries_.size() - 1;
-  if (snapshot_) return snapshot_->metadata.index;
-  return std::nullopt;
-}
-
-std::optional<Term> Unstable::maybe_term(Index i) const {
-  if (i < offset_) {
-    if (snapshot_ && snapshot_->metadata.index == i) return snapshot_->metadata.term;
-    return std::nullopt;
-  }
-  auto last = maybe_last_index();
-  if (!last || i > *last) return std::nullopt;
-  return entries_[i - offset_].term;
-}
 
 void Unstable::stable_to(Index i, Term t) {
   auto term = maybe_term(i);
@@ -46,7 +26,7 @@ void Unstable::restore(const Snapshot& s) {
   snapshot_ = s;
 }
 
-void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
+void Unstable::truncate_and_append(std::span<const Entry> ents) {
   if (ents.empty()) return;
   const Index after = ents.front().index;
   if (after == offset_ + entries_.size()) {
@@ -55,7 +35,7 @@ void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
   } else if (after <= offset_) {
     // Replaces the whole unstable tail (and shadows stable entries from `after` on).
     offset_ = after;
-    entries_ = ents;
+    entries_.assign(ents.begin(), ents.end());
   } else if (after < offset_ + entries_.size()) {
     // Keeps the unstable entries before `after`, drops the conflicting rest.
     entries_.resize(after - offset_);
@@ -66,14 +46,24 @@ void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
   }
 }
 
-std::vector<Entry> Unstable::slice(Index lo, Index hi) const {
+void Unstable::truncate_and_append(std::vector<Entry>&& ents) {
+  if (!ents.empty() && ents.front().index == offset_ + entries_.size()) {
+    // The leader's proposals: a straight append, moving the payloads instead of copying.
+    entries_.insert(entries_.end(), std::make_move_iterator(ents.begin()),
+                    std::make_move_iterator(ents.end()));
+    return;
+  }
+  truncate_and_append(std::span<const Entry>(ents));
+}
+
+void Unstable::copy_range(Index lo, Index hi, std::vector<Entry>& out) const {
   if (lo > hi || lo < offset_ || hi > offset_ + entries_.size()) {
     fail_invariant("unstable slice [" + std::to_string(lo) + ", " + std::to_string(hi) +
                    ") out of bounds [" + std::to_string(offset_) + ", " +
                    std::to_string(offset_ + entries_.size()) + ")");
   }
-  return std::vector<Entry>(entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_),
-                            entries_.begin() + static_cast<std::ptrdiff_t>(hi - offset_));
+  out.insert(out.end(), entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_),
+             entries_.begin() + static_cast<std::ptrdiff_t>(hi - offset_));
 }
 
 }  // namespace faultline::raft

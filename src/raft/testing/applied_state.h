@@ -16,8 +16,8 @@ namespace faultline::raft::testing {
 struct AppliedState {
   Index index = 0;  // the last applied index
   Term term = 0;    // the term of the entry at `index`
-  // FNV-1a over (index, term, data) of every applied entry, chained: the digest at index i
-  // depends on every entry up to i, so equal digests mean equal histories.
+  // A hash over (index, term, size, data) of every applied entry, chained: the digest at
+  // index i depends on every entry up to i, so equal digests mean equal histories.
   std::uint64_t digest = 0;
   // Applied entries that carried data (a new leader's empty entries are not counted): the
   // number of client proposals this node has executed.

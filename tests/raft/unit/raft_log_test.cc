@@ -161,6 +161,37 @@ TEST(RaftLogTest, SliceSpansStorageAndUnstableAndReportsCompaction) {
   EXPECT_EQ(log.term(6, t), ErrorCode::unavailable);
 }
 
+// The size limit is applied before entries are copied (storage and unstable tail alike);
+// what comes out must be exactly what cutting the whole range with limit_size gives.
+TEST(RaftLogTest, SliceHonoursTheSizeLimitAcrossStorageAndUnstable) {
+  MemoryStorage storage;
+  std::vector<Entry> stored;
+  for (Index i = 1; i <= 4; ++i) stored.push_back(Entry{1, i, "12345678"});
+  storage.append(stored);
+  RaftLog log(storage, kNoLimit);
+  std::vector<Entry> tail;
+  for (Index i = 5; i <= 8; ++i) tail.push_back(Entry{2, i, "12345678"});
+  log.append(tail);
+  const std::uint64_t one = 8 + kEntryOverheadBytes;
+  for (std::uint64_t limit : {std::uint64_t{0}, one, 2 * one + 1, 5 * one, 6 * one - 1, kNoLimit}) {
+    for (Index lo = 1; lo <= 8; ++lo) {
+      std::vector<Entry> expected;
+      ASSERT_EQ(log.slice(lo, 9, kNoLimit, expected), ErrorCode::ok);
+      limit_size(expected, limit);
+      std::vector<Entry> out;
+      ASSERT_EQ(log.slice(lo, 9, limit, out), ErrorCode::ok);
+      EXPECT_EQ(out, expected) << "lo " << lo << ", limit " << limit;
+    }
+  }
+}
+
+TEST_F(LogFixture, FindConflictTreatsEntriesPastTheEndAsNew) {
+  // Entry 3 matches; 4 and 5 are new: the first new index is the answer.
+  EXPECT_EQ(log.find_conflict(ents({{3, 3}, {4, 3}, {5, 3}})), 4u);
+  // A mismatch inside the log wins over new entries after it.
+  EXPECT_EQ(log.find_conflict(ents({{2, 9}, {3, 3}, {4, 3}})), 2u);
+}
+
 TEST(RaftLogTest, RestoreFromASnapshotReplacesTheLog) {
   MemoryStorage storage;
   RaftLog log(storage, kNoLimit);
