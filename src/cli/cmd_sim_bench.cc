@@ -1,12 +1,18 @@
 // `faultline sim-bench`: how fast the simulator runs, in simulated seconds per wall-clock
-// second, on a fault-free cluster under the paper's load (by default 5 nodes at 1000
-// writes/s). Measure it in a Release build: a Debug build is several times slower.
+// second (and per CPU second, which a loaded machine disturbs less), on a fault-free
+// cluster under the paper's load (by default 5 nodes at 1000 writes/s); with --atlas N,
+// also the time of the whole N-node atlas (`faultline explore`'s defaults: five profiles,
+// 10 seeds, 30 s at 100 writes/s) on every core. Measure it in a Release build: a Debug
+// build is several times slower.
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <stdexcept>
 #include <string>
 
 #include "cli/command.h"
 #include "raft/profiles.h"
+#include "sim/atlas.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
@@ -21,7 +27,41 @@ struct BenchOptions {
   std::uint64_t seed = 1;
   int runs = 3;
   double read_share = 0;
+  int atlas_nodes = 0;  // 0: no atlas
 };
+
+// CPU time of the whole process (every thread), in seconds.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+int time_atlas(int nodes) {
+  sim::ExploreOptions o;
+  o.nodes = nodes;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
+  sim::ExploreResult r;
+  try {
+    r = sim::explore(o);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "faultline sim-bench: %s\n", e.what());
+    return kCannotRun;
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = process_cpu_seconds() - cpu_start;
+  const std::size_t runs = r.cases.size() * r.options.profiles.size() * r.options.seeds;
+  std::printf(
+      "atlas: %d nodes, %zu cases x %zu profiles x %llu seeds = %zu runs of %s: %.1f wall s, "
+      "%.1f CPU s (%.1f ms CPU per run)\n",
+      nodes, r.cases.size(), r.options.profiles.size(),
+      static_cast<unsigned long long>(r.options.seeds), runs,
+      sim::format_duration(o.warmup_us + o.lag_us + o.topology_us).c_str(), wall, cpu,
+      runs ? 1000.0 * cpu / static_cast<double>(runs) : 0.0);
+  return r.violations > 0 ? kInvalid : kValid;
+}
 
 int run_bench(const BenchOptions& o) {
   auto duration = sim::parse_duration(o.duration);
@@ -35,6 +75,10 @@ int run_bench(const BenchOptions& o) {
     std::fprintf(stderr,
                  "faultline sim-bench: need 1 <= --nodes <= 15, 0 <= --rate <= 1e6, "
                  "1 <= --runs <= 1000, 0 <= --read-share <= 1\n");
+    return kCannotRun;
+  }
+  if (o.atlas_nodes != 0 && (o.atlas_nodes < 3 || o.atlas_nodes > sim::kTopologyMaxNodes)) {
+    std::fprintf(stderr, "faultline sim-bench: --atlas must be 3, 4 or 5\n");
     return kCannotRun;
   }
   if (!raft::find_profile(o.profile)) {
@@ -53,11 +97,14 @@ int run_bench(const BenchOptions& o) {
       "sim-bench: %d nodes, %.0f ops/s (%.0f%% reads), %s simulated per run, profile %s, "
       "%d run(s), one thread\n",
       o.nodes, o.rate, o.read_share * 100, o.duration.c_str(), o.profile.c_str(), o.runs);
-  double total_sim = 0, total_wall = 0;
+  double total_sim = 0, total_wall = 0, total_cpu = 0;
+  std::uint64_t total_events = 0, total_messages = 0, total_ops = 0;
   for (int r = 0; r < o.runs; ++r) {
     sim::SimRequest req{&scenario, o.profile, o.seed + static_cast<std::uint64_t>(r), {}};
     auto start = std::chrono::steady_clock::now();
+    const double cpu_start = process_cpu_seconds();
     sim::SimResult res = sim::simulate(req);
+    total_cpu += process_cpu_seconds() - cpu_start;
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double simulated = static_cast<double>(res.stats.simulated_us) / 1e6;
     std::uint64_t ok = 0;
@@ -72,8 +119,18 @@ int run_bench(const BenchOptions& o) {
         res.record.ops.size());
     total_sim += simulated;
     total_wall += wall;
+    total_events += res.stats.events;
+    total_messages += res.stats.messages_sent;
+    total_ops += res.record.ops.size();
   }
   std::printf("simulated seconds per wall second (one core): %.0f\n", total_sim / total_wall);
+  std::printf("simulated seconds per CPU second: %.0f\n", total_sim / total_cpu);
+  if (total_ops > 0)
+    std::printf("per client operation: %.1f events, %.1f messages, %.1f us CPU\n",
+                static_cast<double>(total_events) / static_cast<double>(total_ops),
+                static_cast<double>(total_messages) / static_cast<double>(total_ops),
+                1e6 * total_cpu / static_cast<double>(total_ops));
+  if (o.atlas_nodes) return time_atlas(o.atlas_nodes);
   return kValid;
 }
 
@@ -88,6 +145,8 @@ CommandRegistration registration(
       sub.add_option("--seed", o->seed, "first seed (default 1)");
       sub.add_option("--runs", o->runs, "runs to average over (default 3)");
       sub.add_option("--read-share", o->read_share, "share of linearizable reads (default 0)");
+      sub.add_option("--atlas", o->atlas_nodes,
+                     "also time the whole atlas of this many nodes (3-5), explore's defaults");
       return [o] { return run_bench(*o); };
     });
 

@@ -1,8 +1,8 @@
 // Role resolution as a pure function: which node ids a scenario's NodeRef and LinkShape
-// name, given who leads at the moment a fault fires. The lab uses it on real clusters (the
-// leader read from its latest node samples); it follows the simulator's rules exactly
-// (sim_faults.cc): followers are the non-leaders ordered by id, node[k] is id k.
-// Header-only so that adding it changes no build file of src/sim.
+// name, given who leads at the moment a fault fires. The one definition of the rules: the
+// simulator (sim_faults.cc) and the lab (the leader read from its latest node samples) both
+// call it, so a scenario names the same nodes in both. Followers are the non-leaders
+// ordered by id, node[k] is id k; an unresolvable name is noted as "unresolved".
 #pragma once
 
 #include <algorithm>

@@ -1,8 +1,10 @@
-// The scenario's fault timeline: roles resolved to node ids when each fault fires, links
-// cut / degraded / healed, processes crashed / restarted / paused / resumed, and every
-// action written to the run record with the ids it resolved to.
+// The scenario's fault timeline: roles resolved to node ids when each fault fires (by
+// roles.h, which the lab uses too), links cut / degraded / healed, processes crashed /
+// restarted / paused / resumed, and every action written to the run record with the ids
+// it resolved to.
 #include <algorithm>
 
+#include "sim/roles.h"
 #include "sim/simulation.h"
 
 namespace faultline::sim {
@@ -69,106 +71,36 @@ std::optional<int> Simulation::current_leader() const {
   return best;
 }
 
-// `leader` is the node that counts as leader for this firing (none before any election).
-// Followers are every other node, ordered by id; node[k] is the node with id k.
-std::optional<int> Simulation::resolve(const NodeRef& ref, std::optional<int> leader) const {
-  const int n = static_cast<int>(nodes_.size());
-  switch (ref.kind) {
-    case NodeRef::Kind::leader:
-      return leader;
-    case NodeRef::Kind::follower: {
-      if (!leader) return std::nullopt;
-      int seen = 0;
-      for (int i = 0; i < n; ++i) {
-        if (i == *leader) continue;
-        if (seen++ == ref.index) return i;
-      }
-      return std::nullopt;
-    }
-    case NodeRef::Kind::node:
-      if (ref.index >= 1 && ref.index <= n) return ref.index - 1;
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 // The leader a firing uses: the current one (highest term if several believe they lead),
 // else the last node seen becoming leader, so a fault during an election still resolves.
-std::optional<int> firing_leader(std::optional<int> current, std::optional<int> last) {
-  return current ? current : last;
+// As a node id (1-based), the form roles.h works in.
+std::optional<int> firing_leader_id(std::optional<int> current, std::optional<int> last) {
+  const auto index = current ? current : last;
+  return index ? std::optional<int>(*index + 1) : std::nullopt;
 }
 
 }  // namespace
 
+// Role resolution is roles.h's, shared with the lab so both resolve a scenario alike.
 std::vector<record::Link> Simulation::resolve_links(const std::vector<LinkShape>& shapes,
                                                     std::string& detail) const {
-  const auto leader = firing_leader(current_leader(), last_leader_);
-  const int n = static_cast<int>(nodes_.size());
+  const auto leader = firing_leader_id(current_leader(), last_leader_);
   std::vector<record::Link> links;
-  auto get = [&](const NodeRef& ref) {
-    auto id = resolve(ref, leader);
-    detail +=
-        ref.text + (id ? "=node " + std::to_string(*id + 1) : "=unresolved (no leader yet)") + "; ";
-    return id;
-  };
-  for (const auto& shape : shapes) {
-    switch (shape.kind) {
-      case LinkShape::Kind::cut:
-      case LinkShape::Kind::one_way: {
-        auto a = get(shape.nodes[0]);
-        auto b = get(shape.nodes[1]);
-        if (!a || !b) break;
-        add_link(links, *a, *b);
-        if (shape.kind == LinkShape::Kind::cut) add_link(links, *b, *a);
-        break;
-      }
-      case LinkShape::Kind::isolate: {
-        auto x = get(shape.nodes[0]);
-        if (!x) break;
-        for (int j = 0; j < n; ++j) {
-          add_link(links, *x, j);
-          add_link(links, j, *x);
-        }
-        break;
-      }
-      case LinkShape::Kind::bridge: {
-        auto x = get(shape.nodes[0]);
-        if (!x) break;
-        for (int a = 0; a < n; ++a)
-          for (int b = 0; b < n; ++b)
-            if (a != *x && b != *x) add_link(links, a, b);
-        break;
-      }
-      case LinkShape::Kind::partition: {
-        std::vector<int> group(static_cast<std::size_t>(n), -1);
-        for (std::size_t g = 0; g < shape.groups.size(); ++g)
-          for (const auto& ref : shape.groups[g])
-            if (auto id = get(ref); id && group[static_cast<std::size_t>(*id)] < 0)
-              group[static_cast<std::size_t>(*id)] = static_cast<int>(g);
-        for (int a = 0; a < n; ++a)
-          for (int b = 0; b < n; ++b) {
-            int ga = group[static_cast<std::size_t>(a)], gb = group[static_cast<std::size_t>(b)];
-            if (ga >= 0 && gb >= 0 && ga != gb) add_link(links, a, b);
-          }
-        break;
-      }
-    }
-  }
+  for (const auto& [from, to] :
+       resolve_link_shapes(shapes, leader, static_cast<int>(nodes_.size()), detail))
+    links.push_back(
+        record::Link{static_cast<record::NodeId>(from), static_cast<record::NodeId>(to)});
   return links;
 }
 
 std::vector<int> Simulation::resolve_nodes(const std::vector<NodeRef>& refs,
                                            std::string& detail) const {
-  const auto leader = firing_leader(current_leader(), last_leader_);
+  const auto leader = firing_leader_id(current_leader(), last_leader_);
   std::vector<int> out;
-  for (const auto& ref : refs) {
-    auto id = resolve(ref, leader);
-    detail +=
-        ref.text + (id ? "=node " + std::to_string(*id + 1) : "=unresolved (no leader yet)") + "; ";
-    if (id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
-  }
+  for (int id : resolve_node_refs(refs, leader, static_cast<int>(nodes_.size()), detail))
+    out.push_back(id - 1);  // node index
   return out;
 }
 

@@ -53,11 +53,13 @@ void Simulation::on_tick(int node, std::uint32_t incarnation) {
 }
 
 void Simulation::on_deliver(int node, std::uint64_t slot) {
-  raft::Message m = std::move(message_slots_[slot]);
+  // Stepped straight from its slot (no move out): the slot is reused, and its buffers
+  // released, by the next park_message.
   free_slots_.push_back(static_cast<std::uint32_t>(slot));
   SimNode& n = nodes_[static_cast<std::size_t>(node)];
   if (!n.up) return;  // nobody listens on a crashed node's port
-  n.core->step(m);    // a refused message changes nothing; the core says why, we need not
+  // A refused message changes nothing; the core says why, we need not.
+  n.core->step(message_slots_[slot]);
   drive(node);
 }
 

@@ -12,7 +12,11 @@ namespace faultline::sim {
 namespace {
 
 constexpr Micros kSampleInterval = 100'000;  // node samples every 100 ms, as the lab does
-constexpr Micros kClientBatch = 10'000;      // the client creates its operations 10 ms at a time
+// The client creates its operations a batch at a time: the next 10 ms, or the next
+// kClientBatchOps operations if that is longer (at low rates one event per operation
+// would be a tenth of all events).
+constexpr Micros kClientBatch = 10'000;
+constexpr double kClientBatchOps = 10;
 
 record::Role role_of(raft::StateRole r) {
   switch (r) {
@@ -150,7 +154,8 @@ void Simulation::on_client_send() {
   // operation intended in the next batch window and puts each on its way: fewer events
   // than one per operation, same operations and times.
   const Workload& w = scenario_.workload;
-  const Micros window_end = now_ + kClientBatch;
+  const Micros window_end =
+      now_ + std::max(kClientBatch, static_cast<Micros>(kClientBatchOps * 1e6 / w.rate));
   auto intended = [&](std::uint64_t k) {
     // From the op number, not by adding intervals, so the schedule never drifts.
     return static_cast<Micros>(std::llround(static_cast<double>(k) * 1e6 / w.rate));
@@ -163,7 +168,9 @@ void Simulation::on_client_send() {
     o.client = 0;
     o.node = nodes_[static_cast<std::size_t>(node)].id;
     o.kind = rng_.chance(w.read_share) ? record::OpKind::read : record::OpKind::write;
-    o.key = "k" + std::to_string(rng_.below(static_cast<std::uint64_t>(w.keys)));
+    // Appended, not `"k" + to_string(..)`: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
+    o.key = "k";
+    o.key += std::to_string(rng_.below(static_cast<std::uint64_t>(w.keys)));
     if (o.kind == record::OpKind::write) o.value = value_of(op, w.value_size);
     o.intended_us = intended(op);
     o.sent_us = o.intended_us;  // open loop: nothing holds a request back

@@ -117,7 +117,6 @@ class Simulation {
   void on_fault_undo(std::size_t fault, std::uint32_t repetition);
   void on_fake_leader();
   std::optional<int> current_leader() const;
-  std::optional<int> resolve(const NodeRef& ref, std::optional<int> leader) const;
   std::vector<record::Link> resolve_links(const std::vector<LinkShape>& shapes,
                                           std::string& detail) const;
   std::vector<int> resolve_nodes(const std::vector<NodeRef>& refs, std::string& detail) const;

@@ -1,6 +1,7 @@
 // `faultline sim` as a user meets it: a bad scenario is refused with file, line and problem
 // and exit code 2 before anything runs; an unknown profile too; a good run exits 0 and
-// prints a table or one JSON object per run.
+// prints a table or one JSON object per run. `faultline explore` likewise refuses bad options
+// with exit code 2 and prints coverage and the grid.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -112,6 +113,29 @@ TEST(SimCommand, PrintsATableWithOneRowPerProfile) {
   for (const char* profile : {"raft ", "etcd-3.4 ", "etcd-3.5 "})
     EXPECT_NE(o.out.find(std::string("\n") + profile), std::string::npos) << o.out;
   std::filesystem::remove(p);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ExploreCommand, BadOptionsAreRefusedWithExitCode2AndNothingRuns) {
+  auto o = faultline("explore --nodes 7");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--nodes must be 3, 4 or 5"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty());
+  o = faultline("explore --nodes 3 -p no-such-profile");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("unknown profile `no-such-profile`"), std::string::npos) << o.err;
+}
+
+TEST(ExploreCommand, PrintsCoverageAndOneGridLinePerCase) {
+  auto o = faultline("explore --nodes 3 --seeds 1 --duration 6s -p etcd-3.5");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("etcd-3.5        100.0%  (12/12)"), std::string::npos) << o.out;
+  // Everything cut: nobody can write, and no node is quorum-connected.
+  EXPECT_NE(o.out.find("t04-1     1-2 1-3 2-3             1   - none       X"), std::string::npos)
+      << o.out;
 }
 
 }  // namespace

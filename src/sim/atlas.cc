@@ -1,0 +1,244 @@
+// Running the atlas: one scenario per case, every (case, profile, seed) run in parallel,
+// each analysed and reduced to a few numbers at once (records are not kept: a 5-node atlas
+// is tens of thousands of runs).
+#include "sim/atlas.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "analysis/analysis.h"
+#include "raft/profiles.h"
+#include "sim/simulator.h"
+
+namespace faultline::sim {
+namespace {
+
+// What the reduction keeps of one run.
+struct RunFacts {
+  analysis::Verdict verdict = analysis::Verdict::stable;
+  double downtime_ms = 0;
+  int elections = 0;
+  bool unresolved = false;
+  std::string violation;
+};
+
+NodeRef ref_of(const TopologyCase& c, int vertex) {
+  NodeRef r;
+  if (vertex == c.leader) {
+    r.kind = NodeRef::Kind::leader;
+    r.text = "leader";
+    return r;
+  }
+  // The other vertices, in vertex order, are the followers in id order.
+  r.kind = NodeRef::Kind::follower;
+  r.index = vertex < c.leader ? vertex : vertex - 1;
+  r.text = "follower[" + std::to_string(r.index) + "]";
+  return r;
+}
+
+LinkShape cut_between(const TopologyCase& c, int a, int b) {
+  LinkShape s;
+  s.kind = LinkShape::Kind::cut;
+  s.nodes = {ref_of(c, a), ref_of(c, b)};
+  return s;
+}
+
+void validate(const ExploreOptions& o) {
+  if (o.nodes < kTopologyMinNodes || o.nodes > kTopologyMaxNodes)
+    throw std::invalid_argument("explore: --nodes must be between " +
+                                std::to_string(kTopologyMinNodes) + " and " +
+                                std::to_string(kTopologyMaxNodes));
+  if (o.seeds < 1 || o.seeds > 10'000)
+    throw std::invalid_argument("explore: --seeds must be between 1 and 10000");
+  if (o.warmup_us < 1'000'000 || o.lag_us <= 0 || o.topology_us <= 0 ||
+      o.topology_us > 3600ll * 1'000'000)
+    throw std::invalid_argument(
+        "explore: the warm-up must be at least 1 s, the lag and the topology's duration "
+        "positive (at most 1 h)");
+  if (!(o.rate > 0) || o.rate > 100'000)
+    throw std::invalid_argument("explore: --rate must be above 0 and at most 100000");
+  for (const auto& p : o.profiles)
+    if (!raft::find_profile(p))
+      throw std::invalid_argument("explore: unknown profile `" + p +
+                                  "` (known: " + raft::profile_names() + ")");
+}
+
+int severity(std::string_view verdict) {
+  auto v = analysis::verdict_from(verdict);
+  return v ? static_cast<int>(*v) : -1;  // stable < disrupted < livelock < deadlock
+}
+
+CaseOutcome reduce(const RunFacts* runs, std::uint64_t seeds) {
+  CaseOutcome out;
+  for (std::uint64_t s = 0; s < seeds; ++s) {
+    const RunFacts& r = runs[s];
+    ++out.verdicts[std::string(analysis::to_string(r.verdict))];
+    out.downtime_ms += r.downtime_ms;
+    out.elections += r.elections;
+    out.unresolved += r.unresolved;
+    if (!r.violation.empty() && out.violations++ == 0) out.violation = r.violation;
+  }
+  out.downtime_ms /= static_cast<double>(seeds);
+  out.elections /= static_cast<double>(seeds);
+  int best = -1;
+  for (const auto& [verdict, count] : out.verdicts)
+    if (count > best || (count == best && severity(verdict) > severity(out.verdict))) {
+      best = count;
+      out.verdict = verdict;
+    }
+  return out;
+}
+
+}  // namespace
+
+Scenario atlas_scenario(const TopologyCase& c, const ExploreOptions& o) {
+  Scenario s;
+  s.name = "atlas-" + c.id;
+  s.description = "atlas case " + c.id + ": cut links held for the rest of the run";
+  s.source = "<atlas>";
+  s.nodes = c.nodes;
+  const Micros cut_at = o.warmup_us + o.lag_us;
+  s.duration_us = cut_at + o.topology_us;
+  s.workload.rate = o.rate;
+
+  bool lag_link_stays_cut = false;
+  if (c.lagging >= 0) {
+    Fault lag;
+    lag.action = Fault::Action::cut;
+    lag.at_us = o.warmup_us;
+    lag.name = "lag";
+    lag.shapes = {cut_between(c, c.leader, c.lagging)};
+    lag.label = "lag: cut leader <-> " + lag.shapes[0].nodes[1].text;
+    s.faults.push_back(lag);
+    const int a = std::min(c.leader, c.lagging), b = std::max(c.leader, c.lagging);
+    for (const auto& e : c.cut_edges) lag_link_stays_cut |= e == std::pair{a, b};
+    if (!lag_link_stays_cut) {
+      // The topology keeps that link: give it back as the topology is applied.
+      Fault heal;
+      heal.action = Fault::Action::heal;
+      heal.at_us = cut_at;
+      heal.targets = {"lag"};
+      heal.label = "heal lag";
+      s.faults.push_back(heal);
+    }
+  }
+  if (!c.cut_edges.empty()) {
+    Fault cut;
+    cut.action = Fault::Action::cut;
+    cut.at_us = cut_at;
+    cut.name = "topology";
+    cut.label = "topology " + c.id + ":";
+    for (const auto& [a, b] : c.cut_edges) {
+      cut.shapes.push_back(cut_between(c, a, b));
+      cut.label += " " + cut.shapes.back().nodes[0].text + "<->" + cut.shapes.back().nodes[1].text;
+    }
+    s.faults.push_back(cut);
+  }
+  return s;
+}
+
+ExploreResult explore(const ExploreOptions& options) {
+  validate(options);
+  ExploreResult result;
+  result.options = options;
+  auto& profiles = result.options.profiles;
+  if (profiles.empty())
+    for (const auto& p : raft::profiles()) profiles.emplace_back(p.name);
+
+  const auto cases = enumerate_topologies(options.nodes);
+  std::vector<Scenario> scenarios;
+  scenarios.reserve(cases.size());
+  for (const auto& c : cases) scenarios.push_back(atlas_scenario(c, options));
+
+  // Run index = (case * profiles + profile) * seeds + seed - 1.
+  const std::uint64_t seeds = options.seeds;
+  const std::size_t per_case = profiles.size() * seeds;
+  std::vector<RunFacts> facts(cases.size() * per_case);
+  analysis::Options analysis_options;
+  analysis_options.check_linearizability = false;  // writes only: nothing to check
+  parallel_for(facts.size(), options.threads, [&](std::size_t i) {
+    const std::size_t case_index = i / per_case;
+    const std::string& profile = profiles[(i % per_case) / seeds];
+    const std::uint64_t seed = 1 + i % seeds;
+    SimResult run = simulate(SimRequest{&scenarios[case_index], profile, seed, {}});
+    const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
+    RunFacts& f = facts[i];
+    f.verdict = summary.verdict;
+    f.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
+    f.elections = summary.during.elections + summary.after.elections;
+    for (const auto& ev : run.record.faults)
+      f.unresolved |= ev.detail.find("unresolved") != std::string::npos;
+    f.violation = run.record.meta.violation;
+    if (options.on_run_done) options.on_run_done();
+  });
+
+  std::map<std::string, int> live;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    AtlasCase ac{cases[k], {}};
+    const bool qc = !cases[k].quorum_connected.empty();
+    result.quorum_connected_cases += qc;
+    for (std::size_t p = 0; p < profiles.size(); ++p) {
+      CaseOutcome o = reduce(&facts[k * per_case + p * seeds], seeds);
+      result.violations += o.violations;
+      if (qc && o.live()) ++live[profiles[p]];
+      ac.outcomes[profiles[p]] = std::move(o);
+    }
+    result.cases.push_back(std::move(ac));
+  }
+  for (const auto& p : profiles)
+    result.coverage[p] = result.quorum_connected_cases == 0
+                             ? 0.0
+                             : static_cast<double>(live[p]) / result.quorum_connected_cases;
+  return result;
+}
+
+std::string atlas_json(const ExploreResult& r, int indent) {
+  using nlohmann::json;
+  json doc;
+  doc["format"] = "faultline-atlas/1";
+  doc["nodes"] = r.options.nodes;
+  doc["profiles"] = r.options.profiles;
+  doc["seeds"] = r.options.seeds;
+  doc["options"] = {{"warmup_ms", r.options.warmup_us / 1000},
+                    {"lag_ms", r.options.lag_us / 1000},
+                    {"topology_ms", r.options.topology_us / 1000},
+                    {"rate", r.options.rate}};
+  json topologies = json::array();
+  for (const auto& c : r.cases) {
+    const TopologyCase& t = c.topology;
+    json links = json::array();
+    for (const auto& [a, b] : t.cut_edges) {
+      links.push_back({a + 1, b + 1});
+      links.push_back({b + 1, a + 1});
+    }
+    json qc = json::array();
+    for (int v : t.quorum_connected) qc.push_back(v + 1);
+    json results = json::object();
+    for (const auto& [profile, o] : c.outcomes) {
+      json res = {{"verdict", o.verdict},
+                  {"downtime_ms", o.downtime_ms},
+                  {"elections", o.elections},
+                  {"verdicts", o.verdicts}};
+      if (o.unresolved) res["unresolved"] = o.unresolved;
+      if (o.violations) {
+        res["violations"] = o.violations;
+        res["violation"] = o.violation;
+      }
+      results[profile] = std::move(res);
+    }
+    topologies.push_back({{"id", t.id},
+                          {"graph", t.graph + 1},
+                          {"cut_links", std::move(links)},
+                          {"leader", t.leader + 1},
+                          {"lagging", t.lagging + 1},
+                          {"quorum_connected", std::move(qc)},
+                          {"results", std::move(results)}});
+  }
+  doc["topologies"] = std::move(topologies);
+  doc["coverage"] = r.coverage;
+  doc["quorum_connected_cases"] = r.quorum_connected_cases;
+  doc["violations"] = r.violations;
+  return doc.dump(indent);
+}
+
+}  // namespace faultline::sim

@@ -1,0 +1,75 @@
+// The atlas (`faultline explore`): every partial-connectivity case of a small cluster
+// (topology.h) run in the simulator for each profile over several seeds, each run judged
+// by the analysis (src/analysis), and per profile the coverage: the share of cases with a
+// quorum-connected node in which the profile stays live. docs/simulator.md ("The atlas")
+// explains the run set-up and the enumeration.
+//
+// One run: a healthy cluster warms up (a leader is elected, writes flow); for a case with
+// a lagging node, that node is then cut from the leader for `lag_us` so it misses entries;
+// then the case's links are cut (both directions) and stay cut for `topology_us`. Nodes are
+// named by role when the cuts fire: the case's leader vertex is whoever leads then, the
+// other vertices are follower[0], follower[1], ... in vertex order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.h"
+#include "sim/topology.h"
+
+namespace faultline::sim {
+
+struct ExploreOptions {
+  int nodes = 3;
+  std::vector<std::string> profiles;  // empty: every profile (raft::profiles())
+  std::uint64_t seeds = 10;           // seeds 1..seeds for every (case, profile)
+  Micros warmup_us = 3'000'000;       // healthy time before anything is cut
+  Micros lag_us = 250'000;            // how long a lagging node is cut from the leader
+  Micros topology_us = 30'000'000;    // how long the case's cuts last (to the run's end)
+  double rate = 100;                  // client writes per second
+  unsigned threads = 0;               // 0: every core
+  // Called once per finished run, from any worker thread (concurrently): a progress bar.
+  std::function<void()> on_run_done;
+};
+
+// What one profile did in one case, over the seeds.
+struct CaseOutcome {
+  std::string verdict;                  // the most frequent verdict (ties: the worse one)
+  std::map<std::string, int> verdicts;  // verdict -> seeds that gave it
+  double downtime_ms = 0;               // mean write downtime from the first cut to the end
+  double elections = 0;                 // mean elections from the first cut to the end
+  int unresolved = 0;                   // seeds in which no leader existed when the cuts fired
+  int violations = 0;                   // seeds that broke a safety invariant
+  std::string violation;                // the first such violation (names the seed and the step)
+  bool live() const { return verdict != "deadlock" && verdict != "livelock"; }
+};
+
+struct AtlasCase {
+  TopologyCase topology;
+  std::map<std::string, CaseOutcome> outcomes;  // profile -> outcome
+};
+
+struct ExploreResult {
+  ExploreOptions options;  // as run (profiles filled in)
+  std::vector<AtlasCase> cases;
+  std::map<std::string, double> coverage;  // profile -> share of quorum-connected cases live
+  int quorum_connected_cases = 0;
+  int violations = 0;  // runs that broke a safety invariant, over every case and profile
+};
+
+// The scenario one case runs as (also useful to replay a case with `faultline sim`).
+Scenario atlas_scenario(const TopologyCase& topology, const ExploreOptions& options);
+
+// Runs every case for every profile and seed in parallel. Throws std::invalid_argument
+// for bad options (a size outside 2..5, an unknown profile, no seeds, a bad time or
+// rate) before running anything.
+ExploreResult explore(const ExploreOptions& options);
+
+// The result in the atlas file format documented in src/report/atlas.h (version 1), with
+// a few extra keys (graph, options, unresolved/violation counts) that readers may ignore.
+std::string atlas_json(const ExploreResult& result, int indent = 1);
+
+}  // namespace faultline::sim
