@@ -5,6 +5,7 @@
 #   puts/s, p50, p99 with 1 client and with 64 clients, and each node's resident memory
 #   (VmRSS) after 100,000 puts of 256-byte values, next to the floor this machine allows
 #   (a 4 KiB append + fdatasync on the same disk, a loopback TCP round trip).
+#   Each row also shows the load average and the nodes' CPU time per put at 64 clients.
 #
 #   bench/compare-etcd.sh                      # both systems, one table
 #   SYSTEMS=etcd bench/compare-etcd.sh         # one system only
@@ -125,6 +126,15 @@ start_cluster() {
   done
 }
 
+# CPU time (user + system, in clock ticks) used so far by the cluster's nodes together.
+cpu_ticks() {
+  local pid total=0
+  for pid in "${node_pids[@]}"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
 stop_cluster() {
   local pid
   for pid in "${node_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
@@ -148,7 +158,11 @@ measure() {
   echo "compare-etcd: $label: 1 client for $DURATION" >&2
   bench --clients 1 --conns 1 --duration "$DURATION" --floor "$dir" >"$dir/one.json"
   echo "compare-etcd: $label: 64 clients for $DURATION" >&2
+  local load cpu_before cpu_after
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  cpu_before=$(cpu_ticks)
   bench --clients 64 --conns 8 --duration "$DURATION" --seed 2 >"$dir/many.json"
+  cpu_after=$(cpu_ticks)
   local done_puts rest
   done_puts=$(jq -s 'map(.summary.writes_ok) | add' "$dir/one.json" "$dir/many.json")
   rest=$((PUTS - done_puts))
@@ -163,12 +177,14 @@ measure() {
   done
   stop_cluster
 
-  jq -r --arg name "$label" --arg rss "${rss[*]}" -s '
+  jq -r --arg name "$label" --arg rss "${rss[*]}" --arg load "$load" \
+    --argjson cpu "$(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK)))" -s '
     def ms: . / 10 | round / 100 | tostring;
     .[0].summary as $one | .[1].summary as $many |
-    [$name,
+    [$name, $load,
      ($one.ok_per_second | floor | tostring), ($one.latency_us.p50 | ms), ($one.latency_us.p99 | ms),
      ($many.ok_per_second | floor | tostring), ($many.latency_us.p50 | ms), ($many.latency_us.p99 | ms),
+     ($cpu / ([$many.writes_ok, 1] | max) | round | tostring),
      ($rss | split(" ") | map(tonumber) | max | tostring), $rss] | @tsv' \
     "$dir/one.json" "$dir/many.json" >>"$work/rows"
   # The disk's fdatasync time moves a lot from minute to minute on a shared machine, so the
@@ -195,10 +211,12 @@ echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /pro
   "kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "each system: 3 nodes on 127.0.0.1, fsync on, heartbeat ${HEARTBEAT_MS} ms, election" \
   "${ELECTION_MS} ms; puts of ${VALUE_SIZE}-byte values on ${KEY_SPACE} keys, sent to the leader;" \
-  "@1: 1 client, @64: 64 clients over 8 connections, ${DURATION} each"
+  "@1: 1 client, @64: 64 clients over 8 connections, ${DURATION} each;" \
+  "load: the 1-minute load average as @64 started; node CPU: user + system time of the" \
+  "3 nodes together during @64, per successful put"
 echo
 {
-  printf 'system\tputs/s @1\tp50 ms\tp99 ms\tputs/s @64\tp50 ms\tp99 ms\tRSS MiB after %s puts (max node)\tper node\n' "$PUTS"
+  printf 'system\tload\tputs/s @1\tp50 ms\tp99 ms\tputs/s @64\tp50 ms\tp99 ms\tnode CPU us/put @64\tRSS MiB after %s puts (max node)\tper node\n' "$PUTS"
   cat "$work/rows"
 } | column -t -s $'\t' -o ' | '
 echo

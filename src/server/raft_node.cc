@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "raft/raw_node.h"
+#include "server/tick_pacer.h"
 #include "storage/disk_storage.h"
 #include "storage/storage_error.h"
 
@@ -203,17 +204,17 @@ NodeStatus RaftNode::status() const {
 // ---------------------------------------------------------------- the loop
 
 void RaftNode::loop() {
-  auto next_tick = Clock::now() + options_.tick;
+  TickPacer pacer(options_.tick, Clock::now());
   Inbox in;
   try {
     for (;;) {
       {
         std::unique_lock lock(inbox_mutex_);
-        inbox_ready_.wait_until(lock, next_tick, [&] { return stopping_ || !inbox_.empty(); });
+        inbox_ready_.wait_until(lock, pacer.next(), [&] { return stopping_ || !inbox_.empty(); });
         if (stopping_) break;
         std::swap(in, inbox_);
       }
-      run_iteration(in, next_tick);
+      run_iteration(in, pacer);
       in.messages.clear();
       in.unreachable.clear();
       in.writes.clear();
@@ -238,29 +239,25 @@ void RaftNode::loop() {
   fail_everything(NodeError::stopped);
 }
 
-void RaftNode::run_iteration(Inbox& in, Clock::time_point& next_tick) {
+void RaftNode::run_iteration(Inbox& in, TickPacer& pacer) {
   const auto now = Clock::now();
-  if (now >= next_tick) {
-    // Catch up on missed ticks, but never more than one election timeout's worth: after
-    // a long stall (a slow disk) a burst of ticks would only cause a spurious election.
-    int ticks = 0;
-    while (now >= next_tick && ticks < options_.election_tick) {
-      node_->tick();
-      next_tick += options_.tick;
-      ++ticks;
-    }
-    if (now >= next_tick) {
-      metrics_.slow_ticks.fetch_add(1, std::memory_order_relaxed);
-      next_tick = now + options_.tick;
-    }
-    sweep(now);
-    // Once per tick, not per iteration: the storage's stats walk its in-memory log.
-    wal_bytes_written_ = storage_->stats().wal.bytes_written;
-  }
+  // Peer messages first, then the tick: after a stall the leader's heartbeats waiting in
+  // the inbox must reset the election timer before time advances, or a follower that was
+  // merely slow would campaign against a healthy leader.
   for (const raft::Message& m : in.messages) {
     if (node_->step(m) != raft::ErrorCode::ok) {
       metrics_.peer_messages_refused.fetch_add(1, std::memory_order_relaxed);
     }
+  }
+  const long long dropped_before = pacer.dropped();
+  if (pacer.due(now) > 0) {
+    node_->tick();
+    if (pacer.dropped() != dropped_before) {
+      metrics_.slow_ticks.fetch_add(1, std::memory_order_relaxed);
+    }
+    sweep(now);
+    // Once per tick, not per iteration: the storage's stats walk its in-memory log.
+    wal_bytes_written_ = storage_->stats().wal.bytes_written;
   }
   for (raft::NodeId id : in.unreachable) node_->report_unreachable(id);
   for (PendingWrite& w : in.writes) propose(std::move(w));

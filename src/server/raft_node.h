@@ -3,7 +3,7 @@
 // metrics listener) reaches it only through its inbox: they post messages, proposals and
 // reads, and get answers through callbacks the node calls on its own thread.
 //
-// One loop iteration: take the whole inbox, tick if due, step peer messages, propose the
+// One loop iteration: take the whole inbox, step peer messages, tick if due, propose the
 // writes that arrived (all of them go into one Ready), then for each Ready:
 //   - a leader that does not change its term or vote sends its messages first, in
 //     parallel with its own disk write (the Raft thesis, 10.2.1; raft/types.h allows it);
@@ -113,6 +113,8 @@ struct RaftNodeOptions {
   std::function<void(const std::string&)> on_fatal;
 };
 
+class TickPacer;
+
 class RaftNode {
  public:
   // Opens the storage (throws storage::StorageError on corruption or I/O failure) and
@@ -165,7 +167,7 @@ class RaftNode {
   };
 
   void loop();
-  void run_iteration(Inbox& in, Clock::time_point& next_tick);
+  void run_iteration(Inbox& in, TickPacer& pacer);
   void propose(PendingWrite&& write);
   void issue_read_index(ReadBatch&& batch);
   void handle_ready();
