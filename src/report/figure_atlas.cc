@@ -19,8 +19,8 @@ namespace faultline::report {
 
 namespace {
 
-constexpr int kColumns = 5;
-constexpr double kCardWidth = 180;
+constexpr int kColumns = 4;
+constexpr double kCardWidth = 222;
 constexpr double kCardGap = 8;
 constexpr double kGridLeft = 18;
 constexpr double kGraphHeight = 118;
@@ -118,8 +118,8 @@ void draw_results(SvgDocument& doc, const Atlas& atlas, const AtlasTopology& top
   double y = top;
   for (const auto& profile : atlas.profiles) {
     doc.text(left + 4, y + 12, profile, "start", "font-size=\"10\" fill=\"#333\"");
-    double cell_left = left + 72;
-    double cell_width = kCardWidth - 76;
+    double cell_left = left + 90;
+    double cell_width = kCardWidth - 96;
     auto found = topo.results.find(profile);
     if (found == topo.results.end()) {
       doc.rect(cell_left, y + 1, cell_width, kResultRow - 2, "fill=\"#eeeeee\"");
@@ -149,9 +149,15 @@ Figure atlas_coverage_figure(const Atlas& atlas) {
   constexpr double kBarLeft = 150;
   constexpr double kBarWidth = 600;
   double height = 44 + kRow * static_cast<double>(atlas.profiles.size()) + 10;
-  std::string title =
-      fmt::format("Coverage: share of the {} topologies in which each profile makes progress",
-                  atlas.topologies.size());
+  // Coverage counts only the cases some node could lead (a quorum-connected node).
+  auto leadable = std::count_if(atlas.topologies.begin(), atlas.topologies.end(),
+                                [](const AtlasTopology& t) {
+                                  return t.any_quorum_connected ? *t.any_quorum_connected
+                                                                : !t.quorum_connected.empty();
+                                });
+  std::string title = fmt::format(
+      "Coverage: of the {} cases with a quorum-connected node, the share each profile keeps live",
+      leadable);
   SvgDocument doc(kFigureWidth, height, title);
   parts::title_row(doc, title);
   double y = 40;

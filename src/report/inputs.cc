@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "raft/profiles.h"
 #include "report/report.h"
 
 namespace faultline::report {
@@ -35,7 +36,16 @@ void find_runs(const fs::path& dir, int depth, std::vector<fs::path>& found,
     if (entry.is_directory() && !entry.is_symlink()) children.push_back(entry.path());
   }
   if (ec) throw ReportError(fmt::format("{}: cannot be listed: {}", dir.string(), ec.message()));
-  std::sort(children.begin(), children.end());
+  // Profiles in the order tables list them (raft, etcd-3.4, etcd-3.5, ...), then by name.
+  auto rank = [](const fs::path& p) {
+    const auto all = raft::profiles();
+    const auto name = p.filename().string();
+    const auto found = std::find_if(all.begin(), all.end(),
+                                    [&](const raft::Profile& pr) { return pr.name == name; });
+    return std::pair(found - all.begin(), name);
+  };
+  std::sort(children.begin(), children.end(),
+            [&](const fs::path& a, const fs::path& b) { return rank(a) < rank(b); });
   for (const auto& child : children) find_runs(child, depth + 1, found, argument);
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <librsvg/rsvg.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -23,6 +24,7 @@ namespace {
 
 // A bound on one image: a tall atlas at scale 2 must not ask cairo for gigabytes.
 constexpr double kMaxPixels = 64e6;
+constexpr double kMaxSide = 32000;
 
 struct GObjectUnref {
   void operator()(RsvgHandle* h) const { g_object_unref(h); }
@@ -58,6 +60,8 @@ void write_png(std::string_view svg, double scale, const std::filesystem::path& 
   if (width * height * scale * scale > kMaxPixels) {
     scale = std::sqrt(kMaxPixels / (width * height));
   }
+  // Cairo's images are at most 32767 pixels on a side.
+  scale = std::min(scale, kMaxSide / std::max(width, height));
   int pixels_wide = static_cast<int>(std::ceil(width * scale));
   int pixels_high = static_cast<int>(std::ceil(height * scale));
   std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
