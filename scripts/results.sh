@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Regenerates what docs/results.md shows: every figure (docs/figures/*.png) and every table
+# (docs/results/*.txt), from runs made here and now. The simulator parts take a few minutes;
+# as root the lab parts follow (real etcd and faultline clusters in network namespaces,
+# about 15 minutes). Run it on a quiet machine: the lab runs in real time, and a machine
+# busy with other work starves the nodes' timers and adds elections of its own.
+#   scripts/results.sh              # everything it can (the lab only as root)
+#   RESULTS_LAB=0 scripts/results.sh  # the simulator and the atlas only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+
+faultline=$PWD/build/src/cli/faultline
+work=build/results
+figures=docs/figures
+tables=docs/results
+rm -rf "$work"
+mkdir -p "$work" "$figures" "$tables"
+
+# report RUN_DIRS... -> the comparison figure of those runs as docs/figures/NAME.png
+figure() {
+  local name=$1
+  shift
+  "$faultline" report "$@" -o "$work/$name.html" --png "$work/$name-png" >/dev/null
+  cp "$work/$name-png/comparison.png" "$figures/$name.png"
+  echo "results: $figures/$name.png"
+}
+# table NAME COMMAND... -> the command's output as docs/results/NAME.txt, with the command
+table() {
+  local name=$1
+  shift
+  {
+    echo "\$ faultline ${*:2}"
+    "$@"
+  } >"$tables/$name.txt"
+  echo "results: $tables/$name.txt"
+}
+
+# --- The model: the catalogue on every profile that matters, 20 seeds for the tables -------
+table cloudflare-2020-sim "$faultline" sim cloudflare-2020 -p raft -p etcd-3.4 -p etcd-3.5 \
+  --seeds 20
+"$faultline" sim cloudflare-2020 -p raft -p etcd-3.4 -p etcd-3.5 --out "$work/sim" >/dev/null
+figure cloudflare-2020-sim "$work/sim/cloudflare-2020"
+cp "$work/cloudflare-2020-sim-png/sim-faultline-etcd-3.4-seed-1-nodes.png" \
+  "$figures/cloudflare-2020-etcd-3.4-nodes.png"
+
+table intermittent-full-sim "$faultline" sim intermittent-full -p raft -p etcd-3.4 -p etcd-3.5 \
+  --seeds 20
+"$faultline" sim intermittent-full -p etcd-3.4 -p etcd-3.5 --out "$work/sim" >/dev/null
+figure intermittent-full-sim "$work/sim/intermittent-full"
+
+table lossy-link-sim "$faultline" sim lossy-link -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20
+"$faultline" sim lossy-link -p etcd-3.4 -p etcd-3.5 --out "$work/sim" >/dev/null
+figure lossy-link-sim "$work/sim/lossy-link"
+
+all_profiles=(-p raft -p etcd-3.4 -p etcd-3.5 -p prevote -p thesis-prevote)
+table quorum-loss-sim "$faultline" sim quorum-loss "${all_profiles[@]}" --seeds 20
+"$faultline" sim quorum-loss "${all_profiles[@]}" --out "$work/sim" >/dev/null
+figure quorum-loss-sim "$work/sim/quorum-loss"
+
+table constrained-election-sim "$faultline" sim constrained-election "${all_profiles[@]}" \
+  --seeds 20
+"$faultline" sim constrained-election "${all_profiles[@]}" --out "$work/sim" >/dev/null
+figure constrained-election-sim "$work/sim/constrained-election"
+
+# --- The atlas: every partial-connectivity topology of 3 and of 5 nodes -------------------
+for n in 3 5; do
+  table "atlas-$n" "$faultline" explore --nodes "$n" --seeds 10 --out "$work/atlas-$n"
+  "$faultline" report "$work/atlas-$n" -o "$work/atlas-$n.html" --png "$work/atlas-$n-png" \
+    >/dev/null
+  cp "$work/atlas-$n-png/atlas-coverage.png" "$figures/atlas-$n-coverage.png"
+  echo "results: $figures/atlas-$n-coverage.png"
+done
+# Every card of the 3-node atlas; the 5-node one has 330 cards (a 28,000-pixel-tall image),
+# so it stays in the HTML report ($work/atlas-5.html) and its grid in docs/results/atlas-5.txt.
+cp "$work/atlas-3-png/atlas-topologies.png" "$figures/atlas-3-topologies.png"
+
+# --- Reality: the same scenarios on real clusters, next to the model ----------------------
+if [[ ${RESULTS_LAB:-1} == 0 ]]; then
+  echo "results: lab skipped (RESULTS_LAB=0)"
+  exit 0
+elif [[ $(id -u) -ne 0 ]]; then
+  echo "results: lab skipped: it needs root (network namespaces, nftables)"
+  exit 0
+fi
+"$faultline" lab clean >/dev/null 2>&1 || true
+# The catalogue's cloudflare-2020 as the demo runs it, then the lab tests' shortened
+# timelines (tests/lab/scenarios) for the others.
+lab_compare() {
+  local name=$1 scenario=$2
+  table "$name-lab" "$faultline" compare "$scenario" --profile etcd-3.4 --profile etcd-3.5 \
+    --system etcd --system faultline --out "$work/lab/$name"
+  figure "$name-lab" "$work/lab/$name"
+}
+lab_compare cloudflare-2020 cloudflare-2020
+for s in intermittent-full lossy-link leader-crash; do
+  lab_compare "$s" "tests/lab/scenarios/$s.toml"
+done
