@@ -26,6 +26,7 @@ struct ExploreCliOptions {
   std::vector<std::string> profiles;
   std::uint64_t seeds = 10;
   std::string duration = "30s";
+  std::string settle = "3s";
   double rate = 100;
   bool json = false;
   std::string out;
@@ -66,10 +67,11 @@ void print_table(const sim::ExploreResult& r, double wall_seconds) {
   for (const auto& c : r.cases) graphs = std::max(graphs, c.topology.graph + 1);
   std::printf(
       "atlas: %d nodes, %d topologies, %zu cases (leader and lagging positions), %zu profiles x "
-      "%llu seeds; each run: %s warm-up, cuts held %s, %.0f writes/s; %zu runs in %.1f s\n",
+      "%llu seeds; each run: %s warm-up, cuts held %s, %.0f writes/s; %zu runs in %.1f s "
+      "(%zu settled early)\n",
       o.nodes, graphs, r.cases.size(), o.profiles.size(), static_cast<unsigned long long>(o.seeds),
       sim::format_duration(o.warmup_us).c_str(), sim::format_duration(o.topology_us).c_str(),
-      o.rate, r.cases.size() * o.profiles.size() * o.seeds, wall_seconds);
+      o.rate, r.runs, wall_seconds, r.settled_runs);
   std::printf(
       "\ncoverage: of the %d cases with a quorum-connected node, the share in which the "
       "profile stays live\n(majority verdict over the seeds neither deadlock nor livelock)\n",
@@ -122,6 +124,14 @@ int run_explore(const ExploreCliOptions& cli) {
     return kCannotRun;
   }
   o.topology_us = *duration;
+  auto settle = sim::parse_duration(cli.settle);
+  if (!settle) {
+    std::fprintf(stderr,
+                 "faultline explore: --settle `%s` is not a duration like \"3s\" (\"0s\": off)\n",
+                 cli.settle.c_str());
+    return kCannotRun;
+  }
+  o.settle_us = *settle;
   if (cli.nodes < 3 || cli.nodes > sim::kTopologyMaxNodes) {
     std::fprintf(stderr, "faultline explore: --nodes must be 3, 4 or 5\n");
     return kCannotRun;
@@ -185,6 +195,10 @@ CommandRegistration registration(
       sub.add_option("--duration", o->duration,
                      "how long each case's cuts are held, to the end of the run (default 30s)");
       sub.add_option("--rate", o->rate, "client writes per second (default 100)");
+      sub.add_option("--settle", o->settle,
+                     "stop a run once its nodes have shown no change for this long and write "
+                     "out the settled state to the end (default 3s; 0s: simulate every run to "
+                     "the end)");
       sub.add_flag("--json", o->json, "print the atlas document instead of the table");
       sub.add_option("--out", o->out, "write DIR/atlas.json (for `faultline report DIR`)");
       sub.add_option("--threads", o->threads, "worker threads (default: every core)");

@@ -3,7 +3,11 @@
 // is tens of thousands of runs).
 #include "sim/atlas.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 #include "analysis/analysis.h"
@@ -19,6 +23,7 @@ struct RunFacts {
   double downtime_ms = 0;
   int elections = 0;
   bool unresolved = false;
+  bool settled = false;
   std::string violation;
 };
 
@@ -55,6 +60,7 @@ void validate(const ExploreOptions& o) {
     throw std::invalid_argument(
         "explore: the warm-up must be at least 1 s, the lag and the topology's duration "
         "positive (at most 1 h)");
+  if (o.settle_us < 0) throw std::invalid_argument("explore: --settle must not be negative");
   if (!(o.rate > 0) || o.rate > 100'000)
     throw std::invalid_argument("explore: --rate must be above 0 and at most 100000");
   for (const auto& p : o.profiles)
@@ -137,6 +143,62 @@ Scenario atlas_scenario(const TopologyCase& c, const ExploreOptions& o) {
   return s;
 }
 
+void extend_settled(SimResult& run, const Scenario& scenario) {
+  if (run.settled == Settled::no) return;
+  record::RunRecord& r = run.record;
+  const Micros at = run.settled_at_us, end = scenario.duration_us;
+  constexpr Micros kSampleEvery = 100'000;
+
+  std::map<record::NodeId, record::NodeSample> last;
+  for (const auto& x : r.samples) last[x.node] = x;
+  for (Micros t = at + kSampleEvery; t <= end; t += kSampleEvery) {
+    for (const auto& entry : last) {
+      record::NodeSample x = entry.second;
+      x.time_us = t;
+      r.samples.push_back(x);
+    }
+  }
+
+  // Which endpoints answer in the settled state: those that answered a write in its last
+  // second (a node cut from the leader answers none), and how fast.
+  std::vector<Micros> latencies;
+  std::set<record::NodeId> serving;
+  for (const auto& o : r.ops) {
+    if (o.outcome == record::Outcome::ok && o.kind == record::OpKind::write &&
+        o.completed_us >= at - 1'000'000) {
+      latencies.push_back(o.completed_us - o.intended_us);
+      serving.insert(o.node);
+    }
+  }
+  if (run.settled == Settled::stuck) serving.clear();
+  std::sort(latencies.begin(), latencies.end());
+  const Micros latency = latencies.empty() ? 1'000 : latencies[latencies.size() / 2];
+  auto settle = [&](record::Operation& o) {
+    if (!serving.count(o.node)) return;
+    o.outcome = record::Outcome::ok;
+    o.error.clear();
+    o.completed_us = std::max(o.intended_us + latency, at);
+  };
+  // Requests still in flight when the run stopped get the settled state's answer.
+  for (auto& o : r.ops) {
+    if (o.completed_us < 0 && o.intended_us >= at - 1'000'000) settle(o);
+  }
+  const double rate = scenario.workload.rate;
+  if (rate <= 0) return;
+  for (std::uint64_t k = r.ops.size();; ++k) {
+    const auto intended = static_cast<Micros>(std::llround(static_cast<double>(k) * 1e6 / rate));
+    if (intended > end) break;
+    record::Operation o;
+    o.id = k;
+    o.node = static_cast<record::NodeId>(k % static_cast<std::uint64_t>(scenario.nodes) + 1);
+    o.key = "k0";
+    o.intended_us = o.sent_us = intended;
+    o.error = "timeout";
+    settle(o);
+    r.ops.push_back(std::move(o));
+  }
+}
+
 ExploreResult explore(const ExploreOptions& options) {
   validate(options);
   ExploreResult result;
@@ -160,9 +222,12 @@ ExploreResult explore(const ExploreOptions& options) {
     const std::size_t case_index = i / per_case;
     const std::string& profile = profiles[(i % per_case) / seeds];
     const std::uint64_t seed = 1 + i % seeds;
-    SimResult run = simulate(SimRequest{&scenarios[case_index], profile, seed, {}});
+    SimResult run =
+        simulate(SimRequest{&scenarios[case_index], profile, seed, {}, options.settle_us});
+    extend_settled(run, scenarios[case_index]);
     const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
     RunFacts& f = facts[i];
+    f.settled = run.settled != Settled::no;
     f.verdict = summary.verdict;
     f.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
     f.elections = summary.during.elections + summary.after.elections;
@@ -172,6 +237,8 @@ ExploreResult explore(const ExploreOptions& options) {
     if (options.on_run_done) options.on_run_done();
   });
 
+  result.runs = facts.size();
+  for (const RunFacts& f : facts) result.settled_runs += f.settled;
   std::map<std::string, int> live;
   for (std::size_t k = 0; k < cases.size(); ++k) {
     AtlasCase ac{cases[k], {}};
@@ -202,7 +269,10 @@ std::string atlas_json(const ExploreResult& r, int indent) {
   doc["options"] = {{"warmup_ms", r.options.warmup_us / 1000},
                     {"lag_ms", r.options.lag_us / 1000},
                     {"topology_ms", r.options.topology_us / 1000},
+                    {"settle_ms", r.options.settle_us / 1000},
                     {"rate", r.options.rate}};
+  doc["runs"] = r.runs;
+  doc["settled_runs"] = r.settled_runs;
   json topologies = json::array();
   for (const auto& c : r.cases) {
     const TopologyCase& t = c.topology;

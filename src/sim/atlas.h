@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sim/scenario.h"
+#include "sim/simulator.h"
 #include "sim/topology.h"
 
 namespace faultline::sim {
@@ -30,6 +31,11 @@ struct ExploreOptions {
   Micros lag_us = 250'000;            // how long a lagging node is cut from the leader
   Micros topology_us = 30'000'000;    // how long the case's cuts last (to the run's end)
   double rate = 100;                  // client writes per second
+  // A run whose nodes show no change for this long after the cuts, with writes either
+  // flowing or stopped throughout, stops there and its settled state is written out to
+  // the end of the run before it is judged (SimRequest::settle_us). 0: every run is
+  // simulated to the end. tests/sim/atlas_test.cc checks both give the same atlas.
+  Micros settle_us = 3'000'000;
   unsigned threads = 0;               // 0: every core
   // Called once per finished run, from any worker thread (concurrently): a progress bar.
   std::function<void()> on_run_done;
@@ -57,11 +63,20 @@ struct ExploreResult {
   std::vector<AtlasCase> cases;
   std::map<std::string, double> coverage;  // profile -> share of quorum-connected cases live
   int quorum_connected_cases = 0;
+  std::size_t runs = 0;          // simulations run
+  std::size_t settled_runs = 0;  // of them, stopped early as settled
   int violations = 0;  // runs that broke a safety invariant, over every case and profile
 };
 
 // The scenario one case runs as (also useful to replay a case with `faultline sim`).
 Scenario atlas_scenario(const TopologyCase& topology, const ExploreOptions& options);
+
+// A run that settled (SimResult::settled) stops early; this writes its settled state out
+// to the scenario's end so the analysis judges the whole run: each node's last sample
+// repeated every 100 ms, and the client's requests still in flight or still to come
+// answered as the settled state answers them: by the endpoints that answered a write in
+// its last second, after the median latency of those writes; when stuck, by none.
+void extend_settled(SimResult& run, const Scenario& scenario);
 
 // Runs every case for every profile and seed in parallel. Throws std::invalid_argument
 // for bad options (a size outside 2..5, an unknown profile, no seeds, a bad time or

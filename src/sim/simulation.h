@@ -8,6 +8,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "raft/profiles.h"
@@ -73,7 +74,7 @@ struct PendingAt {
 class Simulation {
  public:
   Simulation(const Scenario& scenario, const raft::Profile& profile, std::uint64_t seed,
-             const SimHooks& hooks);
+             const SimHooks& hooks, Micros settle_us = 0);
   SimResult run();
 
  private:
@@ -86,6 +87,7 @@ class Simulation {
   void sample_all();
   void sample(int node);
   void stop_with_violation(const std::string& what);
+  void check_settled();
   void finish_record();
   Micros client_delay();
 
@@ -136,6 +138,16 @@ class Simulation {
   Micros now_ = 0;
   bool stopped_ = false;
   SimStats stats_;
+
+  // Settling (SimRequest::settle_us): what each node last showed, when any of it last
+  // changed, and the successful writes since then.
+  Micros settle_us_ = 0;
+  Micros faults_done_us_ = 0;  // when the last fault has fired; -1: a fault repeats
+  std::vector<std::tuple<record::Role, raft::Term, raft::NodeId>> shown_;
+  Micros last_change_us_ = 0;
+  Micros last_write_ok_us_ = -1;     // completion time of the latest successful write
+  Micros longest_write_gap_us_ = 0;  // between successful writes completed since the change
+  Settled settled_ = Settled::no;
 
   // In-flight peer messages, by slot; events refer to slots so they stay small.
   std::vector<raft::Message> message_slots_;

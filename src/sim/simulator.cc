@@ -21,7 +21,8 @@ SimResult simulate(const SimRequest& request) {
   if (!profile)
     throw std::invalid_argument("unknown profile `" + request.profile +
                                 "` (known: " + raft::profile_names() + ")");
-  Simulation simulation(*request.scenario, *profile, request.seed, request.hooks);
+  Simulation simulation(*request.scenario, *profile, request.seed, request.hooks,
+                        request.settle_us);
   return simulation.run();
 }
 

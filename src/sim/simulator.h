@@ -30,6 +30,12 @@ struct SimRequest {
   std::string profile = "raft";        // a name from raft::profiles()
   std::uint64_t seed = 1;
   SimHooks hooks;
+  // Stop early once the run has settled (0: never; the atlas uses it): every fault has
+  // fired (none repeats), no node's role, term or leader has changed for this long, and
+  // over that time either writes kept completing with no gap over 100 ms, or none
+  // completed at all. SimResult says when and in which state; the rest of
+  // the run would only repeat it, as long as nothing is left to change it.
+  Micros settle_us = 0;
 };
 
 // Counters for speed measurements (sim-bench); not part of the record.
@@ -40,9 +46,14 @@ struct SimStats {
   Micros simulated_us = 0;          // virtual time reached
 };
 
+// How a run that stopped early had settled (SimRequest::settle_us).
+enum class Settled : std::uint8_t { no, serving, stuck };
+
 struct SimResult {
   record::RunRecord record;
   SimStats stats;
+  Settled settled = Settled::no;  // not `no`: the record ends at settled_at_us
+  Micros settled_at_us = -1;
 };
 
 // Runs one simulation. Throws std::invalid_argument for an unknown profile (nothing runs).

@@ -233,6 +233,35 @@ TEST(Explore, TheCloudflareShapeDisruptsRaftButNotEtcd35AndTheFileLoadsInTheRepo
   EXPECT_EQ(loaded.topologies[13].lagging, 2);
 }
 
+// Stopping settled runs early and writing out their settled state must not change the
+// atlas: for every case, profile and seed count, the same verdicts and elections as runs
+// simulated to the end, and the same downtime within a tenth of a second.
+TEST(Explore, SettledRunsStoppedEarlyGiveTheSameAtlasAsRunsToTheEnd) {
+  ExploreOptions full;
+  full.nodes = 3;
+  full.seeds = 3;
+  full.topology_us = 15'000'000;
+  full.settle_us = 0;
+  ExploreOptions early = full;
+  early.settle_us = 3'000'000;
+  const ExploreResult a = explore(full), b = explore(early);
+  EXPECT_EQ(a.settled_runs, 0u);
+  EXPECT_EQ(b.runs, a.runs);
+  EXPECT_GT(b.settled_runs, b.runs / 2) << "most runs settle: nothing else is happening";
+  ASSERT_EQ(a.cases.size(), b.cases.size());
+  for (std::size_t k = 0; k < a.cases.size(); ++k) {
+    for (const auto& [profile, full_outcome] : a.cases[k].outcomes) {
+      const CaseOutcome& e = b.cases[k].outcomes.at(profile);
+      const std::string where = a.cases[k].topology.id + " " + profile;
+      EXPECT_EQ(e.verdicts, full_outcome.verdicts) << where;
+      EXPECT_EQ(e.verdict, full_outcome.verdict) << where;
+      EXPECT_DOUBLE_EQ(e.elections, full_outcome.elections) << where;
+      EXPECT_NEAR(e.downtime_ms, full_outcome.downtime_ms, 100.0) << where;
+    }
+  }
+  EXPECT_EQ(a.coverage, b.coverage);
+}
+
 TEST(Explore, BadOptionsRunNothing) {
   ExploreOptions o;
   o.nodes = 7;
@@ -242,6 +271,9 @@ TEST(Explore, BadOptionsRunNothing) {
   EXPECT_THROW(explore(o), std::invalid_argument);
   o.profiles = {};
   o.seeds = 0;
+  EXPECT_THROW(explore(o), std::invalid_argument);
+  o.seeds = 1;
+  o.settle_us = -1;
   EXPECT_THROW(explore(o), std::invalid_argument);
 }
 
