@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <thread>

@@ -150,11 +150,10 @@ Figure atlas_coverage_figure(const Atlas& atlas) {
   constexpr double kBarWidth = 600;
   double height = 44 + kRow * static_cast<double>(atlas.profiles.size()) + 10;
   // Coverage counts only the cases some node could lead (a quorum-connected node).
-  auto leadable = std::count_if(atlas.topologies.begin(), atlas.topologies.end(),
-                                [](const AtlasTopology& t) {
-                                  return t.any_quorum_connected ? *t.any_quorum_connected
-                                                                : !t.quorum_connected.empty();
-                                });
+  auto leadable =
+      std::count_if(atlas.topologies.begin(), atlas.topologies.end(), [](const AtlasTopology& t) {
+        return t.any_quorum_connected ? *t.any_quorum_connected : !t.quorum_connected.empty();
+      });
   std::string title = fmt::format(
       "Coverage: of the {} cases with a quorum-connected node, the share each profile keeps live",
       leadable);

@@ -1,5 +1,4 @@
 #include "local_cluster.h"
-#include "support/ports.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,6 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/ports.h"
 
 namespace faultline::reliability {
 namespace {
