@@ -136,12 +136,12 @@ int run_explore(const ExploreCliOptions& cli) {
     std::fprintf(stderr, "faultline explore: --nodes must be 3, 4 or 5\n");
     return kCannotRun;
   }
-  for (const auto& p : o.profiles)
-    if (!raft::find_profile(p)) {
-      std::fprintf(stderr, "faultline explore: unknown profile `%s` (known: %s)\n", p.c_str(),
-                   raft::profile_names().c_str());
-      return kCannotRun;
-    }
+  try {
+    sim::validate_explore(o);  // before the cases are counted for the progress bar
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "faultline %s\n", e.what());
+    return kCannotRun;
+  }
   const std::size_t cases = sim::enumerate_topologies(o.nodes).size();
   const std::size_t profiles = o.profiles.empty() ? raft::profiles().size() : o.profiles.size();
   Progress progress("explore " + std::to_string(o.nodes) + " nodes",

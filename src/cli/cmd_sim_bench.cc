@@ -52,7 +52,7 @@ int time_atlas(int nodes) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = process_cpu_seconds() - cpu_start;
-  const std::size_t runs = r.cases.size() * r.options.profiles.size() * r.options.seeds;
+  const std::size_t runs = r.runs;
   std::printf(
       "atlas: %d nodes, %zu cases x %zu profiles x %llu seeds = %zu runs of %s: %.1f wall s, "
       "%.1f CPU s (%.1f ms CPU per run)\n",

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "raft/types.h"
@@ -27,19 +28,27 @@ inline std::uint64_t payload_bytes(const std::vector<Entry>& ents) {
   return total;
 }
 
-// Keeps the longest prefix of `ents` whose entry_bytes total at most `max_bytes`, but
-// always at least one entry, so that progress is possible whatever the limit.
-inline void limit_size(std::vector<Entry>& ents, std::uint64_t max_bytes) {
-  if (ents.empty()) return;
-  std::uint64_t total = entry_bytes(ents[0]);
-  std::size_t keep = 1;
-  while (keep < ents.size()) {
-    std::uint64_t next = entry_bytes(ents[keep]);
-    if (total > max_bytes || next > max_bytes - total) break;  // written to never overflow
-    total += next;
-    ++keep;
+// How many of `ents` (a prefix) fit after `taken` entries of `used` bytes in one batch:
+// the batch's first entry always fits, so that progress is possible whatever the limit;
+// then entries while the entry_bytes total stays at most `max_bytes`. Counting before
+// copying lets a caller copy only what will be kept.
+inline std::size_t entries_within(std::span<const Entry> ents, std::size_t taken,
+                                  std::uint64_t used, std::uint64_t max_bytes) {
+  std::size_t n = 0;
+  for (const Entry& e : ents) {
+    const std::uint64_t next = entry_bytes(e);
+    // Written to never overflow.
+    if (taken + n > 0 && (used > max_bytes || next > max_bytes - used)) break;
+    used += next;
+    ++n;
   }
-  ents.resize(keep);
+  return n;
+}
+
+// Keeps the longest prefix of `ents` whose entry_bytes total at most `max_bytes`, but
+// always at least one entry.
+inline void limit_size(std::vector<Entry>& ents, std::uint64_t max_bytes) {
+  ents.resize(entries_within(ents, 0, 0, max_bytes));
 }
 
 }  // namespace faultline::raft

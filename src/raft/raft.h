@@ -136,6 +136,8 @@ class Raft {
   // Marks every follower as owed `what` at the next flush_appends (coalescing), instead of
   // sending an append to each of them now.
   void schedule_bcast_append(PendingAppend what);
+  // Marks one follower as owed `what` (the larger of it and what it was owed already).
+  void owe_append(Progress& pr, PendingAppend what);
   // Sends what `pr` (the progress of `to`) is owed, if anything (see flush_appends).
   void flush_append_to(NodeId to, Progress& pr);
   void bcast_heartbeat();

@@ -154,8 +154,7 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
     schedule_bcast_append(PendingAppend::commit);
   } else if (was_paused) {
     // The follower may be missing our latest commit index: tell it at the next flush.
-    if (pr.pending_append < PendingAppend::commit) pr.pending_append = PendingAppend::commit;
-    appends_pending_ = true;
+    owe_append(pr, PendingAppend::commit);
   }
   // Flow control may now allow several (size-limited) appends at once; the window bounds
   // how many, and so does this loop.
@@ -269,12 +268,15 @@ bool Raft::maybe_send_append(NodeId to, bool send_if_empty) {
   return true;
 }
 
-void Raft::schedule_bcast_append(PendingAppend what) {
-  if (tracker_.is_singleton()) return;  // nobody to tell
-  for (auto& [id, pr] : tracker_.all()) {
-    if (id != id_ && pr.pending_append < what) pr.pending_append = what;
-  }
+void Raft::owe_append(Progress& pr, PendingAppend what) {
+  if (pr.pending_append < what) pr.pending_append = what;
   appends_pending_ = true;
+}
+
+void Raft::schedule_bcast_append(PendingAppend what) {
+  for (auto& [id, pr] : tracker_.all()) {
+    if (id != id_) owe_append(pr, what);
+  }
 }
 
 void Raft::flush_appends() {

@@ -206,22 +206,13 @@ ErrorCode RaftLog::slice(Index lo, Index hi, std::uint64_t max_bytes,
     if (out.size() < stable_hi - lo) return ErrorCode::ok;
   }
   if (hi > offset) {
-    // Copy only what fits: limit_size's rule (at least one entry, then up to max_bytes),
-    // applied before copying, so a long unstable tail is not copied only to be cut.
+    // Copy only what fits next to the stable part, so a long unstable tail is not copied
+    // only to be cut.
     const Index from = std::max(lo, offset);
-    std::uint64_t total = 0;
-    for (const Entry& e : out) total += entry_bytes(e);
-    const std::vector<Entry>& tail = unstable_.entries();
-    Index to = from;
-    while (to < hi) {
-      const std::uint64_t next = entry_bytes(tail[to - offset]);
-      if (!out.empty() || to > from) {
-        if (total > max_bytes || next > max_bytes - total) break;
-      }
-      total += next;
-      ++to;
-    }
-    unstable_.copy_range(from, to, out);
+    std::uint64_t used = 0;
+    for (const Entry& e : out) used += entry_bytes(e);
+    const std::span<const Entry> tail(unstable_.entries().data() + (from - offset), hi - from);
+    unstable_.copy_range(from, from + entries_within(tail, out.size(), used, max_bytes), out);
   }
   limit_size(out, max_bytes);
   return ErrorCode::ok;

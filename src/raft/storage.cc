@@ -24,20 +24,11 @@ ErrorCode MemoryStorage::entries(Index lo, Index hi, std::uint64_t max_bytes,
   out.clear();
   if (lo < first_index()) return ErrorCode::compacted;
   if (hi > last_index() + 1 || lo > hi) return ErrorCode::unavailable;
-  if (lo == hi) return ErrorCode::ok;
-  // Find how many fit (limit_size's rule) before copying any: a follower far behind must
-  // not cost a copy of the whole log per append.
-  const Index offset = ents_[0].index;
-  std::uint64_t total = entry_bytes(ents_[lo - offset]);
-  Index end = lo + 1;
-  while (end < hi) {
-    const std::uint64_t next = entry_bytes(ents_[end - offset]);
-    if (total > max_bytes || next > max_bytes - total) break;
-    total += next;
-    ++end;
-  }
-  out.assign(ents_.begin() + static_cast<std::ptrdiff_t>(lo - offset),
-             ents_.begin() + static_cast<std::ptrdiff_t>(end - offset));
+  // Count what fits before copying any: a follower far behind must not cost a copy of
+  // the whole log per append.
+  const auto first = ents_.begin() + static_cast<std::ptrdiff_t>(lo - ents_[0].index);
+  const auto n = entries_within(std::span<const Entry>(first, hi - lo), 0, 0, max_bytes);
+  out.assign(first, first + static_cast<std::ptrdiff_t>(n));
   return ErrorCode::ok;
 }
 

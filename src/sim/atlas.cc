@@ -48,7 +48,9 @@ LinkShape cut_between(const TopologyCase& c, int a, int b) {
   return s;
 }
 
-void validate(const ExploreOptions& o) {
+}  // namespace
+
+void validate_explore(const ExploreOptions& o) {
   if (o.nodes < kTopologyMinNodes || o.nodes > kTopologyMaxNodes)
     throw std::invalid_argument("explore: --nodes must be between " +
                                 std::to_string(kTopologyMinNodes) + " and " +
@@ -68,6 +70,8 @@ void validate(const ExploreOptions& o) {
       throw std::invalid_argument("explore: unknown profile `" + p +
                                   "` (known: " + raft::profile_names() + ")");
 }
+
+namespace {
 
 int severity(std::string_view verdict) {
   auto v = analysis::verdict_from(verdict);
@@ -147,11 +151,10 @@ void extend_settled(SimResult& run, const Scenario& scenario) {
   if (run.settled == Settled::no) return;
   record::RunRecord& r = run.record;
   const Micros at = run.settled_at_us, end = scenario.duration_us;
-  constexpr Micros kSampleEvery = 100'000;
 
   std::map<record::NodeId, record::NodeSample> last;
   for (const auto& x : r.samples) last[x.node] = x;
-  for (Micros t = at + kSampleEvery; t <= end; t += kSampleEvery) {
+  for (Micros t = at + kSampleInterval; t <= end; t += kSampleInterval) {
     for (const auto& entry : last) {
       record::NodeSample x = entry.second;
       x.time_us = t;
@@ -186,7 +189,7 @@ void extend_settled(SimResult& run, const Scenario& scenario) {
   const double rate = scenario.workload.rate;
   if (rate <= 0) return;
   for (std::uint64_t k = r.ops.size();; ++k) {
-    const auto intended = static_cast<Micros>(std::llround(static_cast<double>(k) * 1e6 / rate));
+    const Micros intended = intended_time(k, rate);
     if (intended > end) break;
     record::Operation o;
     o.id = k;
@@ -200,7 +203,7 @@ void extend_settled(SimResult& run, const Scenario& scenario) {
 }
 
 ExploreResult explore(const ExploreOptions& options) {
-  validate(options);
+  validate_explore(options);
   ExploreResult result;
   result.options = options;
   auto& profiles = result.options.profiles;

@@ -36,7 +36,7 @@ struct ExploreOptions {
   // the end of the run before it is judged (SimRequest::settle_us). 0: every run is
   // simulated to the end. tests/sim/atlas_test.cc checks both give the same atlas.
   Micros settle_us = 3'000'000;
-  unsigned threads = 0;               // 0: every core
+  unsigned threads = 0;  // 0: every core
   // Called once per finished run, from any worker thread (concurrently): a progress bar.
   std::function<void()> on_run_done;
 };
@@ -65,7 +65,7 @@ struct ExploreResult {
   int quorum_connected_cases = 0;
   std::size_t runs = 0;          // simulations run
   std::size_t settled_runs = 0;  // of them, stopped early as settled
-  int violations = 0;  // runs that broke a safety invariant, over every case and profile
+  int violations = 0;            // runs that broke a safety invariant, over every case and profile
 };
 
 // The scenario one case runs as (also useful to replay a case with `faultline sim`).
@@ -77,6 +77,10 @@ Scenario atlas_scenario(const TopologyCase& topology, const ExploreOptions& opti
 // answered as the settled state answers them: by the endpoints that answered a write in
 // its last second, after the median latency of those writes; when stuck, by none.
 void extend_settled(SimResult& run, const Scenario& scenario);
+
+// Throws std::invalid_argument, naming the option, for options explore() cannot run: a
+// size outside 2..5, an unknown profile, no seeds, a bad time or rate.
+void validate_explore(const ExploreOptions& options);
 
 // Runs every case for every profile and seed in parallel. Throws std::invalid_argument
 // for bad options (a size outside 2..5, an unknown profile, no seeds, a bad time or

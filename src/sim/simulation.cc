@@ -11,7 +11,6 @@
 namespace faultline::sim {
 namespace {
 
-constexpr Micros kSampleInterval = 100'000;  // node samples every 100 ms, as the lab does
 // The client creates its operations a batch at a time: the next 10 ms, or the next
 // kClientBatchOps operations if that is longer (at low rates one event per operation
 // would be a tenth of all events).
@@ -162,10 +161,7 @@ void Simulation::on_client_send() {
   const Workload& w = scenario_.workload;
   const Micros window_end =
       now_ + std::max(kClientBatch, static_cast<Micros>(kClientBatchOps * 1e6 / w.rate));
-  auto intended = [&](std::uint64_t k) {
-    // From the op number, not by adding intervals, so the schedule never drifts.
-    return static_cast<Micros>(std::llround(static_cast<double>(k) * 1e6 / w.rate));
-  };
+  auto intended = [&](std::uint64_t k) { return intended_time(k, w.rate); };
   while (intended(next_op_) < window_end && intended(next_op_) <= scenario_.duration_us) {
     const std::uint64_t op = next_op_++;
     const int node = static_cast<int>(op % nodes_.size());  // round-robin, as the paper's client

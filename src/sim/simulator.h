@@ -8,6 +8,7 @@
 //   sim::SimResult res = sim::simulate(req);   // res.record is the run record
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,6 +46,16 @@ struct SimStats {
   std::uint64_t readies = 0;        // Ready batches handled
   Micros simulated_us = 0;          // virtual time reached
 };
+
+// Node samples are taken every 100 ms (as the lab does), and whenever a node's role, term
+// or leader changes.
+inline constexpr Micros kSampleInterval = 100'000;
+
+// When the open-loop client means to start its operation number `op` at `rate` per
+// second: from the number, not by adding intervals, so the schedule never drifts.
+inline Micros intended_time(std::uint64_t op, double rate) {
+  return static_cast<Micros>(std::llround(static_cast<double>(op) * 1e6 / rate));
+}
 
 // How a run that stopped early had settled (SimRequest::settle_us).
 enum class Settled : std::uint8_t { no, serving, stuck };
