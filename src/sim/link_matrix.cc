@@ -20,6 +20,7 @@ void LinkMatrix::restore(int from, int to) {
   Link& l = at(from, to);
   l.up = true;
   l.params = defaults_;
+  l.held_until = 0;
   l.broken_until = 0;
 }
 
@@ -27,6 +28,7 @@ void LinkMatrix::restore_all() {
   for (auto& l : links_) {
     l.up = true;
     l.params = defaults_;
+    l.held_until = 0;
     l.broken_until = 0;
   }
 }
@@ -48,12 +50,27 @@ Micros LinkMatrix::draw_delay(const LinkParams& p, Rng& rng) {
   return std::max<Micros>(d, 0);
 }
 
-Micros LinkMatrix::stream_retransmission(double loss, Rng& rng) {
+LinkMatrix::Recovery LinkMatrix::stream_recovery(double loss, Rng& rng) {
+  Recovery r;
   Micros waited = 0;
-  for (Micros rto = kStreamMinRtoUs; rng.chance(loss); rto *= 2) {
+  for (Micros rto = kStreamMinRtoUs;; rto *= 2) {
     waited += rto;
-    if (waited > kStreamGiveUpUs) return -1;
+    if (waited > kStreamGiveUpUs) return r;
+    if (rng.chance(loss)) continue;  // the retransmission is lost too
+    if (r.delivered < 0) r.delivered = waited;
+    if (!rng.chance(loss)) {  // and its acknowledgement comes back
+      r.acknowledged = waited;
+      return r;
+    }
   }
+}
+
+Micros LinkMatrix::stream_redial(double loss, Rng& rng) {
+  const double through = (1 - loss) * (1 - loss);  // SYN and SYN-ACK
+  Micros waited = kStreamRedialUs;
+  // Bounded so that a link losing (nearly) everything stays down for minutes, not forever;
+  // a heal restores the link at once anyway.
+  for (int tries = 1; tries < 600 && !rng.chance(through); ++tries) waited += kStreamRedialUs;
   return waited;
 }
 
@@ -63,18 +80,23 @@ int LinkMatrix::transmit(int from, int to, Micros now, Rng& rng, Micros arrivals
   Micros retransmission = 0;
   if (l.params.loss_model == LinkParams::LossModel::datagram || l.params.loss <= 0) {
     if (rng.chance(l.params.loss)) return 0;
-  } else {
-    if (now < l.broken_until) return 0;  // queued behind a message the connection gave up on
-    // Data queued while the stream is held back goes out with the retransmission that
-    // releases it (TCP resends what is queued, not message by message): no draw of its own.
-    const bool queued_behind = now + l.params.delay_us < l.last_arrival;
-    if (!queued_behind) retransmission = stream_retransmission(l.params.loss, rng);
-    if (retransmission < 0) {
-      // The connection gives up on this message after kStreamGiveUpUs and is redialled: it
-      // is lost, and so is everything sent behind it meanwhile.
-      l.broken_until = now + kStreamGiveUpUs;
-      return 0;
+  } else if (now < l.broken_until) {
+    return 0;  // the connection was given up and is being redialled: lost with it
+  } else if (now < l.held_until) {
+    // Sent while a lost segment is outstanding: it goes out once the sender hears that one
+    // arrived (TCP resends the lost segment, not message by message): no draw of its own.
+    retransmission = l.held_until - now;
+  } else if (rng.chance(l.params.loss)) {
+    const Recovery r = stream_recovery(l.params.loss, rng);
+    if (r.acknowledged < 0) {
+      // The connection gives up on it and is redialled: everything sent meanwhile is lost,
+      // and so is this message unless one of its tries got through.
+      l.broken_until = now + kStreamGiveUpUs + stream_redial(l.params.loss, rng);
+      if (r.delivered < 0) return 0;
+    } else {
+      l.held_until = now + r.acknowledged;
     }
+    retransmission = r.delivered;
   }
   int copies = rng.chance(l.params.duplicate) ? 2 : 1;
   for (int c = 0; c < copies; ++c) {

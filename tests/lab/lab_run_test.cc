@@ -97,17 +97,17 @@ TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
                 "sim etcd-3.5 vs etcd --pre-vote");
 }
 
-// Whether the deposition comes during the fault or at heal is chance (a higher-term answer
-// must get through the lossy link); that it comes, and that the term climbs, is not.
-TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderToTheClimbingTermAndPreVoteStaysStable) {
-  const auto disrupted_by_the_lossy_follower = [](const nlohmann::json& s,
-                                                  const std::string& what) {
+// The lossy follower's climbing term leaks through the lossy link and deposes the leader
+// while the fault lasts (at 30% loss; at 70% the link is as good as cut and the leader
+// falls only at heal: scenarios/lossy-link.toml).
+TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) {
+  const auto deposed_during_the_fault = [](const nlohmann::json& s, const std::string& what) {
     if (!s.contains("phases")) {
       ADD_FAILURE() << what << ": no run";
       return;
     }
     EXPECT_GE(term_rise(s, "during"), 3u) << what << ": the lossy follower campaigns";
-    EXPECT_GE(elections(s, "during") + elections(s, "after"), 1) << what;
+    EXPECT_GE(elections(s, "during"), 1) << what << ": a higher-term answer leaks through";
     EXPECT_EQ(verdict(s), "disrupted") << what;
   };
   const auto undisturbed = [](const nlohmann::json& s, const std::string& what) {
@@ -118,13 +118,13 @@ TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderToTheClimbingTermAndPreVoteStaysStabl
     EXPECT_EQ(term_rise(s, "during") + term_rise(s, "after"), 0u) << what;
     EXPECT_EQ(elections(s, "during") + elections(s, "after"), 0) << what;
   };
-  disrupted_by_the_lossy_follower(lab("lossy-link", {"--system", "etcd"}), "etcd");
+  deposed_during_the_fault(lab("lossy-link", {"--system", "etcd"}), "etcd");
   undisturbed(lab("lossy-link", {"--system", "etcd", "--pre-vote"}), "etcd --pre-vote");
-  disrupted_by_the_lossy_follower(
-      lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"}), "faultline etcd-3.4");
+  deposed_during_the_fault(lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"}),
+                           "faultline etcd-3.4");
   undisturbed(lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.5"}),
               "faultline etcd-3.5");
-  disrupted_by_the_lossy_follower(run_model("lossy-link", "etcd-3.4"), "sim etcd-3.4");
+  deposed_during_the_fault(run_model("lossy-link", "etcd-3.4"), "sim etcd-3.4");
   undisturbed(run_model("lossy-link", "etcd-3.5"), "sim etcd-3.5");
 }
 
