@@ -49,6 +49,8 @@ std::string ids_to_string(const std::vector<NodeId>& ids) {
 
 }  // namespace
 
+Raft::Raft(const Raft& other, Storage& storage) : Raft(other) { log_.storage_ = &storage; }
+
 Raft::Raft(const Config& config, Storage& storage)
     : config_(validated(config)),
       id_(config.id),
@@ -293,7 +295,7 @@ ErrorCode Raft::step_by_role(const Message& m) {
   return ErrorCode::ok;
 }
 
-void Raft::send(Message m) {
+void Raft::send(Message&& m) {
   if (m.from == kNone) m.from = id_;
   switch (m.type) {
     case MessageType::vote:
@@ -319,6 +321,9 @@ void Raft::send(Message m) {
     Progress& pr = tracker_.progress(m.to);
     if (pr.pending_append != PendingAppend::none) flush_append_to(m.to, pr);
   }
+  // Room for a message to every peer at once: a Ready's messages start from an empty
+  // vector, and growing it one message at a time moved each message several times.
+  if (msgs_.capacity() == 0) msgs_.reserve(tracker_.all().size());
   msgs_.push_back(std::move(m));
 }
 

@@ -43,6 +43,10 @@ class Raft {
  public:
   // Throws ConfigError if `config` is invalid or does not fit what `storage` holds.
   Raft(const Config& config, Storage& storage);
+  // A copy of `other` in every respect, except that its log reads from `storage`, which
+  // must hold what other's storage holds (a copy of it): how a simulation forks a run.
+  Raft(const Raft& other, Storage& storage);
+  Raft& operator=(const Raft&) = delete;
 
   // One unit of logical time: the election timer (followers, candidates) or the
   // heartbeat timer and quorum check (leader).
@@ -93,6 +97,10 @@ class Raft {
   void check_invariants() const;
 
  private:
+  // Member-wise, the log still reading the original's storage: only the constructor above
+  // uses it, and re-points the log.
+  Raft(const Raft&) = default;
+
   enum class CampaignType : std::uint8_t { pre_election, election, transfer };
 
   // --- raft.cc: roles, timers, the term rules ---
@@ -114,7 +122,7 @@ class Raft {
   bool step_term(const Message& m);
   ErrorCode step_by_role(const Message& m);
   // Queues a message to send, filling in `from` and (for most types) the current term.
-  void send(Message m);
+  void send(Message&& m);
 
   // --- raft_election.cc ---
   void hup(CampaignType t);

@@ -10,7 +10,7 @@
 namespace faultline::raft {
 
 RaftLog::RaftLog(Storage& storage, std::uint64_t max_committed_bytes)
-    : storage_(storage),
+    : storage_(&storage),
       unstable_(storage.last_index() + 1),
       committed_(storage.first_index() - 1),
       applied_(storage.first_index() - 1),
@@ -18,12 +18,12 @@ RaftLog::RaftLog(Storage& storage, std::uint64_t max_committed_bytes)
 
 Index RaftLog::first_index() const {
   if (auto i = unstable_.maybe_first_index()) return *i;
-  return storage_.first_index();
+  return storage_->first_index();
 }
 
 Index RaftLog::last_index() const {
   if (auto i = unstable_.maybe_last_index()) return *i;
-  return storage_.last_index();
+  return storage_->last_index();
 }
 
 Term RaftLog::last_term() const {
@@ -43,7 +43,7 @@ ErrorCode RaftLog::term(Index i, Term& out) const {
     out = *t;
     return ErrorCode::ok;
   }
-  return storage_.term(i, out);
+  return storage_->term(i, out);
 }
 
 Term RaftLog::term_or_zero(Index i) const {
@@ -196,7 +196,7 @@ ErrorCode RaftLog::slice(Index lo, Index hi, std::uint64_t max_bytes,
   const Index offset = unstable_.offset();
   if (lo < offset) {
     const Index stable_hi = std::min(hi, offset);
-    ErrorCode err = storage_.entries(lo, stable_hi, max_bytes, out);
+    ErrorCode err = storage_->entries(lo, stable_hi, max_bytes, out);
     if (err == ErrorCode::compacted) return err;
     if (err != ErrorCode::ok) {
       fail_invariant("storage entries [" + std::to_string(lo) + ", " + std::to_string(stable_hi) +
@@ -223,7 +223,7 @@ ErrorCode RaftLog::snapshot(Snapshot& out) const {
     out = *snap;
     return ErrorCode::ok;
   }
-  return storage_.snapshot(out);
+  return storage_->snapshot(out);
 }
 
 std::vector<Entry> RaftLog::all_entries() const {

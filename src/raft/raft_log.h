@@ -19,6 +19,9 @@ class RaftLog {
  public:
   // `max_committed_bytes` bounds the committed entries handed out in one Ready.
   RaftLog(Storage& storage, std::uint64_t max_committed_bytes);
+  // No plain copies: a copy would go on reading the original's storage (see Raft's
+  // copying constructor, the only one that copies a log, onto another storage).
+  RaftLog& operator=(const RaftLog&) = delete;
 
   Index first_index() const;
   Index last_index() const;
@@ -85,7 +88,10 @@ class RaftLog {
   void load_commit(Index commit);
 
  private:
-  Storage& storage_;
+  friend class Raft;  // Raft(const Raft&, Storage&) copies the log and re-points it
+  RaftLog(const RaftLog&) = default;
+
+  Storage* storage_;  // never null
   Unstable unstable_;
   // Highest index known to be committed (on a quorum); never decreases.
   Index committed_;

@@ -29,7 +29,22 @@ RawNode::RawNode(const Config& config, Storage& storage)
   check_in_debug(*raft_);
 }
 
+RawNode::RawNode(const RawNode& other, Storage& storage)
+    : raft_(std::make_unique<Raft>(*other.raft_, storage)),
+      prev_soft_(other.prev_soft_),
+      prev_hard_(other.prev_hard_),
+      ready_outstanding_(other.ready_outstanding_),
+      stable_to_index_(other.stable_to_index_),
+      stable_to_term_(other.stable_to_term_),
+      applied_to_(other.applied_to_),
+      applied_payload_(other.applied_payload_),
+      snapshot_index_(other.snapshot_index_) {}
+
 RawNode::~RawNode() = default;
+
+std::unique_ptr<RawNode> RawNode::clone(Storage& storage) const {
+  return std::unique_ptr<RawNode>(new RawNode(*this, storage));
+}
 
 void RawNode::tick() {
   raft_->tick();

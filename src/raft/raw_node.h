@@ -34,6 +34,12 @@ class RawNode {
   RawNode(const RawNode&) = delete;
   RawNode& operator=(const RawNode&) = delete;
 
+  // An exact copy of this node (its Raft state, its generator, its Ready bookkeeping) that
+  // reads its log from `storage`, which must hold what this node's storage holds. The
+  // simulator forks a run this way (a copy of every node onto a copy of its disk); the
+  // copy and the original then go on independently.
+  std::unique_ptr<RawNode> clone(Storage& storage) const;
+
   // One unit of logical time.
   void tick();
   // Start an election now (as if the election timer fired; PreVote first if on).
@@ -84,6 +90,8 @@ class RawNode {
   std::vector<Entry> log_entries() const;
 
  private:
+  RawNode(const RawNode& other, Storage& storage);
+
   std::unique_ptr<Raft> raft_;
   SoftState prev_soft_;
   HardState prev_hard_;

@@ -3,6 +3,7 @@
 // is always answerable, which the log matching check at the log's start needs.
 #include "raft/storage.h"
 
+#include <iterator>
 #include <utility>
 
 #include "raft/entry_size.h"
@@ -78,7 +79,8 @@ ErrorCode MemoryStorage::compact(Index compact_index) {
   return ErrorCode::ok;
 }
 
-ErrorCode MemoryStorage::append(const std::vector<Entry>& entries) {
+ErrorCode MemoryStorage::prepare_append(const std::vector<Entry>& entries, std::size_t& skip) {
+  skip = entries.size();
   if (entries.empty()) return ErrorCode::ok;
   for (std::size_t k = 1; k < entries.size(); ++k) {
     if (entries[k].index != entries[k - 1].index + 1) return ErrorCode::invalid_message;
@@ -88,12 +90,29 @@ ErrorCode MemoryStorage::append(const std::vector<Entry>& entries) {
   if (last < first) return ErrorCode::ok;  // everything given is already compacted away
   if (entries.front().index > last_index() + 1) return ErrorCode::unavailable;  // a gap
 
-  // Skip what is already compacted, then truncate any conflicting suffix and append.
-  std::size_t skip = first > entries.front().index ? first - entries.front().index : 0;
+  // Skip what is already compacted, then truncate any conflicting suffix.
+  skip = first > entries.front().index ? first - entries.front().index : 0;
   const Index start = entries[skip].index;
   ents_.resize(start - ents_[0].index);
-  ents_.insert(ents_.end(), entries.begin() + static_cast<std::ptrdiff_t>(skip), entries.end());
   return ErrorCode::ok;
+}
+
+ErrorCode MemoryStorage::append(const std::vector<Entry>& entries) {
+  std::size_t skip = 0;
+  const ErrorCode err = prepare_append(entries, skip);
+  if (err == ErrorCode::ok)
+    ents_.insert(ents_.end(), entries.begin() + static_cast<std::ptrdiff_t>(skip), entries.end());
+  return err;
+}
+
+ErrorCode MemoryStorage::append(std::vector<Entry>&& entries) {
+  std::size_t skip = 0;
+  const ErrorCode err = prepare_append(entries, skip);
+  if (err == ErrorCode::ok)
+    ents_.insert(ents_.end(),
+                 std::make_move_iterator(entries.begin() + static_cast<std::ptrdiff_t>(skip)),
+                 std::make_move_iterator(entries.end()));
+  return err;
 }
 
 void MemoryStorage::set_voters(std::vector<NodeId> voters) {

@@ -56,6 +56,8 @@ class MemoryStorage final : public Storage {
   ErrorCode compact(Index compact_index);
   // Appends entries, truncating any conflicting suffix. Entries must be contiguous.
   ErrorCode append(const std::vector<Entry>& entries);
+  // The same, moving the entries in (a driver done with the Ready's entries).
+  ErrorCode append(std::vector<Entry>&& entries);
 
   // Sets the voters (a new cluster's configuration, before any snapshot exists).
   void set_voters(std::vector<NodeId> voters);
@@ -63,6 +65,10 @@ class MemoryStorage final : public Storage {
  private:
   HardState hard_state_;
   Snapshot snapshot_;  // metadata only matters; data kept for snapshot()
+  // Checks `entries` for append() and truncates any conflicting suffix; returns how many
+  // of them to append from the end (the first ones may be compacted already), or an error.
+  ErrorCode prepare_append(const std::vector<Entry>& entries, std::size_t& skip);
+
   // ents_[0] is a dummy entry at snapshot_.metadata.index / term.
   std::vector<Entry> ents_;
 };

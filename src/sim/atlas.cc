@@ -1,6 +1,7 @@
 // Running the atlas: one scenario per case, every (case, profile, seed) run in parallel,
-// each analysed and reduced to a few numbers at once (records are not kept: a 5-node atlas
-// is tens of thousands of runs).
+// each forked from the warm-up its (profile, seed) shares with the other cases (SimFork),
+// analysed and reduced to a few numbers at once (records are not kept: a 5-node atlas is
+// tens of thousands of runs).
 #include "sim/atlas.h"
 
 #include <algorithm>
@@ -221,12 +222,43 @@ ExploreResult explore(const ExploreOptions& options) {
   std::vector<RunFacts> facts(cases.size() * per_case);
   analysis::Options analysis_options;
   analysis_options.check_linearizability = false;  // writes only: nothing to check
+
+  // Every case of one (profile, seed) runs the same healthy cluster until its first fault
+  // (the lag at the end of the warm-up, or the topology's cuts 0.25 s later): simulate
+  // that once per (profile, seed) and fork each case from a copy of it (SimFork, which
+  // gives exactly the run simulate() gives). One fork per distinct first-fault time.
+  std::vector<Micros> fork_times;
+  for (const auto& sc : scenarios)
+    if (!sc.faults.empty()) fork_times.push_back(sc.faults.front().at_us);
+  std::sort(fork_times.begin(), fork_times.end());
+  fork_times.erase(std::unique(fork_times.begin(), fork_times.end()), fork_times.end());
+  if (fork_times.empty()) fork_times.push_back(0);  // nothing to share; still one fork
+  std::vector<std::vector<SimFork>> forks(profiles.size() * seeds);  // [profile * seeds + seed - 1]
+  parallel_for(forks.size(), options.threads, [&](std::size_t i) {
+    auto& chain = forks[i];
+    chain.reserve(fork_times.size());
+    chain.emplace_back(scenarios.front(), profiles[i / seeds], 1 + i % seeds);
+    for (std::size_t k = 0; k < fork_times.size(); ++k) {
+      if (k > 0) chain.push_back(chain.back());
+      chain.back().run_through(fork_times[k] - 1);
+    }
+  });
+  auto fork_for = [&](std::size_t profile, std::uint64_t seed,
+                      const Scenario& sc) -> const SimFork& {
+    const auto& chain = forks[profile * seeds + seed - 1];
+    if (sc.faults.empty()) return chain.back();
+    const auto k = std::lower_bound(fork_times.begin(), fork_times.end(), sc.faults.front().at_us);
+    return chain[static_cast<std::size_t>(k - fork_times.begin())];
+  };
+
   parallel_for(facts.size(), options.threads, [&](std::size_t i) {
     const std::size_t case_index = i / per_case;
-    const std::string& profile = profiles[(i % per_case) / seeds];
+    const std::size_t profile_index = (i % per_case) / seeds;
+    const std::string& profile = profiles[profile_index];
     const std::uint64_t seed = 1 + i % seeds;
-    SimResult run =
-        simulate(SimRequest{&scenarios[case_index], profile, seed, {}, options.settle_us});
+    const Scenario& scenario = scenarios[case_index];
+    SimResult run = fork_for(profile_index, seed, scenario)
+                        .run(SimRequest{&scenario, profile, seed, {}, options.settle_us});
     extend_settled(run, scenarios[case_index]);
     const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
     RunFacts& f = facts[i];

@@ -5,7 +5,6 @@
 // nothing once the heap has grown.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -42,8 +41,33 @@ class EventQueue {
 
   void push(Micros time, EventType type, std::uint32_t node = 0, std::uint64_t arg = 0,
             std::uint32_t aux = 0) {
-    heap_.push_back(Event{time, arg, next_seq_++, node, aux, type});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    push_as(next_seq_++, time, type, node, arg, aux);
+  }
+
+  // Sets `count` insertion numbers aside and returns the first: an event pushed later
+  // with push_as(one of them) takes the place it would have had if pushed now. (A run
+  // forked after its warm-up adds its faults this way; see Simulation::attach.)
+  std::uint32_t set_aside(std::uint32_t count) {
+    const std::uint32_t first = next_seq_;
+    next_seq_ += count;
+    return first;
+  }
+  // Pushes with an insertion number from set_aside (each used once).
+  void push_as(std::uint32_t seq, Micros time, EventType type, std::uint32_t node = 0,
+               std::uint64_t arg = 0, std::uint32_t aux = 0) {
+    const Event e{time, arg, seq, node, aux, type};
+    // Sift up through a hole: each parent on the way moves down once and the new event is
+    // written once, at its place. (std::push_heap stores it first and reads it straight
+    // back, a store-forwarding stall that made it the simulator's hottest function.)
+    std::size_t hole = heap_.size();
+    heap_.emplace_back();
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / 2;
+      if (!earlier(e, heap_[parent])) break;
+      heap_[hole] = heap_[parent];
+      hole = parent;
+    }
+    heap_[hole] = e;
   }
 
   bool empty() const { return heap_.empty(); }
@@ -51,19 +75,31 @@ class EventQueue {
   const Event& top() const { return heap_.front(); }
 
   Event pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    Event e = heap_.back();
+    const Event first = heap_.front();
+    const Event last = heap_.back();
     heap_.pop_back();
-    return e;
+    const std::size_t n = heap_.size();
+    if (n == 0) return first;
+    // Sift the last event down from the root through a hole, as push_as sifts up.
+    std::size_t hole = 0;
+    for (;;) {
+      std::size_t child = 2 * hole + 1;
+      if (child >= n) break;
+      if (child + 1 < n && earlier(heap_[child + 1], heap_[child])) ++child;
+      if (!earlier(heap_[child], last)) break;
+      heap_[hole] = heap_[child];
+      hole = child;
+    }
+    heap_[hole] = last;
+    return first;
   }
 
  private:
-  // std::*_heap builds a max-heap; "later" as the ordering puts the earliest on top.
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-    }
-  };
+  // The agenda's order: by time, then by insertion. No two events share an insertion
+  // number, so the order is total and any correct heap hands events out alike.
+  static bool earlier(const Event& a, const Event& b) {
+    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
+  }
 
   std::vector<Event> heap_;
   std::uint32_t next_seq_ = 0;

@@ -23,6 +23,8 @@ using Micros = std::int64_t;
 struct Timing {
   Micros heartbeat_us = 100'000;         // one Raft tick
   Micros election_timeout_us = 500'000;  // election_tick = election / heartbeat
+
+  bool operator==(const Timing&) const = default;
 };
 
 // The paper's client: an open-loop stream at a fixed rate, round-robin over the nodes.
@@ -32,6 +34,8 @@ struct Workload {
   int keys = 10;          // keys drawn uniformly from k0 .. k<keys-1>
   double read_share = 0;  // share of operations that are linearizable reads
   Micros request_timeout_us = 1'000'000;
+
+  bool operator==(const Workload&) const = default;
 };
 
 // One directed link's behaviour; the scenario's [network] table is every link's default.
@@ -54,6 +58,8 @@ struct LinkParams {
 
 struct DiskParams {
   Micros sync_latency_us = 100;  // time for a Ready's entries and hard state to be durable
+
+  bool operator==(const DiskParams&) const = default;
 };
 
 // A node named by its role when the fault fires.

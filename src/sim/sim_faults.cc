@@ -43,22 +43,28 @@ void add_link(std::vector<record::Link>& links, int from, int to) {
 
 }  // namespace
 
+std::uint32_t Simulation::fault_event_count(const Scenario& scenario) {
+  std::uint32_t count = 0;
+  for_each_fault_event(scenario, [&](Micros, EventType, std::size_t, int) { ++count; });
+  return count;
+}
+
+Micros Simulation::faults_done_at(const Scenario& scenario) {
+  Micros done = 0;
+  for (const Fault& f : scenario.faults) done = f.repeat || done < 0 ? -1 : std::max(done, f.at_us);
+  return done;
+}
+
 void Simulation::schedule_faults() {
-  const auto& faults = scenario_.faults;
+  const auto& faults = scenario_->faults;
   fired_.resize(faults.size());
-  for (std::size_t k = 0; k < faults.size(); ++k) {
-    const Fault& f = faults[k];
-    const int count = f.repeat ? f.repeat->count : 1;
-    fired_[k].resize(static_cast<std::size_t>(count));
-    for (int r = 0; r < count; ++r) {
-      const Micros at = f.at_us + (f.repeat ? f.repeat->every_us * r : 0);
-      queue_.push(at, EventType::fault, static_cast<std::uint32_t>(k), 0,
-                  static_cast<std::uint32_t>(r));
-      if (f.repeat && at + f.repeat->duration_us <= scenario_.duration_us)
-        queue_.push(at + f.repeat->duration_us, EventType::fault_undo,
-                    static_cast<std::uint32_t>(k), 0, static_cast<std::uint32_t>(r));
-    }
-  }
+  for (std::size_t k = 0; k < faults.size(); ++k)
+    fired_[k].resize(static_cast<std::size_t>(faults[k].repeat ? faults[k].repeat->count : 1));
+  std::uint32_t seq = fault_seq_base_;
+  for_each_fault_event(*scenario_, [&](Micros at, EventType type, std::size_t k, int r) {
+    queue_.push_as(seq++, at, type, static_cast<std::uint32_t>(k), 0,
+                   static_cast<std::uint32_t>(r));
+  });
 }
 
 std::optional<int> Simulation::current_leader() const {
@@ -110,7 +116,7 @@ void Simulation::heal_links(const std::vector<record::Link>& links) {
 }
 
 void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
-  const Fault& f = scenario_.faults[k];
+  const Fault& f = scenario_->faults[k];
   Resolved& done = fired_[k][repetition];
   record::FaultEvent ev;
   ev.time_us = now_;
@@ -124,8 +130,8 @@ void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
   auto named = [&](auto member) {
     std::vector<typename std::decay_t<decltype(Resolved{}.*member)>::value_type> out;
     for (const auto& name : f.targets)
-      for (std::size_t j = 0; j < scenario_.faults.size(); ++j)
-        if (scenario_.faults[j].name == name)
+      for (std::size_t j = 0; j < scenario_->faults.size(); ++j)
+        if (scenario_->faults[j].name == name)
           for (const auto& r : fired_[j])
             for (const auto& x : r.*member)
               if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
@@ -141,7 +147,7 @@ void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
       break;
     case Fault::Action::degrade: {
       done.links = resolve_links(f.shapes, detail);
-      LinkParams p = scenario_.network;
+      LinkParams p = scenario_->network;
       if (f.loss) p.loss = *f.loss;
       if (f.delay_us) p.delay_us += *f.delay_us;
       for (const auto& l : done.links)
@@ -156,7 +162,7 @@ void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
       if (f.all) {
         for (int a = 0; a < n; ++a)
           for (int b = 0; b < n; ++b)
-            if (a != b && (!links_.up(a, b) || !(links_.params(a, b) == scenario_.network)))
+            if (a != b && (!links_.up(a, b) || !(links_.params(a, b) == scenario_->network)))
               add_link(links, a, b);
       }
       for (const auto& l : named(&Resolved::links))
@@ -198,7 +204,7 @@ void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {
 }
 
 void Simulation::on_fault_undo(std::size_t k, std::uint32_t repetition) {
-  const Fault& f = scenario_.faults[k];
+  const Fault& f = scenario_->faults[k];
   const Resolved& done = fired_[k][repetition];
   record::FaultEvent ev;
   ev.time_us = now_;

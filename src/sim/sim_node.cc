@@ -7,12 +7,31 @@
 
 namespace faultline::sim {
 
+SimNode::SimNode(const SimNode& other)
+    : id(other.id),
+      disk(other.disk ? std::make_unique<raft::MemoryStorage>(*other.disk) : nullptr),
+      core(other.core ? other.core->clone(*disk) : nullptr),
+      up(other.up),
+      paused(other.paused),
+      incarnation(other.incarnation),
+      persisting(other.persisting),
+      inbox(other.inbox),
+      kv(other.kv),
+      applied_ops(other.applied_ops),
+      applied(other.applied),
+      commit_checked(other.commit_checked),
+      waiting_reads(other.waiting_reads),
+      role(other.role),
+      term(other.term),
+      leader(other.leader),
+      commit(other.commit) {}
+
 raft::Config Simulation::node_config(int node) const {
   const SimNode& n = nodes_[static_cast<std::size_t>(node)];
   raft::Config c;
   c.id = n.id;
   for (const auto& peer : nodes_) c.peers.push_back(peer.id);
-  c.election_tick = scenario_.election_tick();
+  c.election_tick = scenario_->election_tick();
   c.heartbeat_tick = 1;
   c.switches = profile_.switches;
   // Each incarnation draws its own election timeouts, all from the run's seed.
@@ -26,7 +45,7 @@ void Simulation::start_node(int node) {
   n.core = std::make_unique<raft::RawNode>(node_config(node), *n.disk);
   n.up = true;
   n.paused = false;
-  n.kv.assign(static_cast<std::size_t>(scenario_.workload.keys), SimNode::kAbsent);
+  n.kv.assign(static_cast<std::size_t>(scenario_->workload.keys), SimNode::kAbsent);
   n.applied_ops.clear();
   n.applied = 0;
   const raft::HardState hs = n.disk->initial_state().hard_state;
@@ -38,14 +57,14 @@ void Simulation::start_node(int node) {
   // Nodes tick at independent phases, as separate machines' timers would.
   const Micros phase =
       1 +
-      static_cast<Micros>(rng_.below(static_cast<std::uint64_t>(scenario_.timing.heartbeat_us)));
+      static_cast<Micros>(rng_.below(static_cast<std::uint64_t>(scenario_->timing.heartbeat_us)));
   queue_.push(now_ + phase, EventType::tick, static_cast<std::uint32_t>(node), 0, n.incarnation);
 }
 
 void Simulation::on_tick(int node, std::uint32_t incarnation) {
   SimNode& n = nodes_[static_cast<std::size_t>(node)];
   if (!n.up || incarnation != n.incarnation) return;  // a timer of a crashed incarnation
-  queue_.push(now_ + scenario_.timing.heartbeat_us, EventType::tick,
+  queue_.push(now_ + scenario_->timing.heartbeat_us, EventType::tick,
               static_cast<std::uint32_t>(node), 0, incarnation);
   if (n.paused) return;  // a stopped process misses its ticks
   n.core->tick();
@@ -80,11 +99,11 @@ void Simulation::drive(int node) {
     ++stats_.readies;
     observe(node, rd);
     if (stopped_) return;
-    if (rd.must_sync && scenario_.disk.sync_latency_us > 0) {
+    if (rd.must_sync && scenario_->disk.sync_latency_us > 0) {
       // Persist before acknowledging: the messages wait until the disk is done, and inputs
       // that arrive meanwhile gather in the core for the next batch (group commit).
       n.persisting = std::move(rd);
-      queue_.push(now_ + scenario_.disk.sync_latency_us, EventType::persist_done,
+      queue_.push(now_ + scenario_->disk.sync_latency_us, EventType::persist_done,
                   static_cast<std::uint32_t>(node), 0, n.incarnation);
       return;
     }
@@ -152,7 +171,8 @@ void Simulation::persist(int node, raft::Ready& rd) {
     raft::Term prev = 0;
     n.disk->term(rd.entries.front().index - 1, prev);
     checker_.on_append(n.id, prev, rd.entries);
-    n.disk->append(rd.entries);
+    n.disk->append(std::move(rd.entries));  // nothing reads the Ready's entries after this
+    rd.entries.clear();
   }
   if (rd.has_hard_state) {
     n.disk->set_hard_state(rd.hard_state);
@@ -233,7 +253,7 @@ void Simulation::serve_reads(int node) {
     const std::uint64_t last_write = k < n.kv.size() ? n.kv[k] : SimNode::kAbsent;
     reply(node, op, record::Outcome::ok,
           last_write == SimNode::kAbsent ? std::string()
-                                         : value_of(last_write, scenario_.workload.value_size));
+                                         : value_of(last_write, scenario_->workload.value_size));
   }
 }
 

@@ -40,8 +40,8 @@ std::uint32_t key_number(const std::string& key) {
 }  // namespace
 
 Simulation::Simulation(const Scenario& scenario, const raft::Profile& profile, std::uint64_t seed,
-                       const SimHooks& hooks, Micros settle_us)
-    : scenario_(scenario),
+                       const SimHooks& hooks, Micros settle_us, std::uint32_t fault_seqs)
+    : scenario_(&scenario),
       profile_(profile),
       seed_(seed),
       hooks_(hooks),
@@ -49,8 +49,7 @@ Simulation::Simulation(const Scenario& scenario, const raft::Profile& profile, s
       links_(scenario.nodes, scenario.network),
       nodes_(static_cast<std::size_t>(scenario.nodes)),
       settle_us_(settle_us) {
-  for (const Fault& f : scenario.faults)
-    faults_done_us_ = f.repeat || faults_done_us_ < 0 ? -1 : std::max(faults_done_us_, f.at_us);
+  faults_done_us_ = faults_done_at(scenario);
   shown_.assign(nodes_.size(), {record::Role::down, ~raft::Term{0}, raft::kNone});
   auto& meta = record_.meta;
   meta.scenario = scenario.name;
@@ -63,13 +62,7 @@ Simulation::Simulation(const Scenario& scenario, const raft::Profile& profile, s
   meta.duration_us = scenario.duration_us;
   meta.scenario_json = scenario_to_json(scenario);
 
-  std::size_t expected_ops = static_cast<std::size_t>(
-      scenario.workload.rate * static_cast<double>(scenario.duration_us) / 1e6);
-  record_.ops.reserve(expected_ops + 1);
-  pending_.reserve(expected_ops + 1);
-  record_.samples.reserve(static_cast<std::size_t>(scenario.duration_us / kSampleInterval + 1) *
-                          nodes_.size() * 2);
-  queue_.reserve(1024);
+  reserve_for_run();
 
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     nodes_[i].id = i + 1;
@@ -79,14 +72,19 @@ Simulation::Simulation(const Scenario& scenario, const raft::Profile& profile, s
   for (int i = 0; i < scenario.nodes; ++i) start_node(i);
   queue_.push(0, EventType::sample);
   if (scenario.workload.rate > 0) queue_.push(0, EventType::client_send);
+  // The fault timeline's events come next in insertion order (before anything pushed
+  // while running); attach() relies on that.
+  fault_seqs_ = std::max(fault_seqs, fault_event_count(scenario));
+  fault_seq_base_ = queue_.set_aside(fault_seqs_);
   schedule_faults();
   if (hooks.fake_second_leader_at_us >= 0)
     queue_.push(hooks.fake_second_leader_at_us, EventType::fake_leader);
 }
 
-SimResult Simulation::run() {
+void Simulation::run_through(Micros last_us) {
+  last_us = std::min(last_us, scenario_->duration_us);
   while (!queue_.empty() && !stopped_) {
-    if (queue_.top().time > scenario_.duration_us) break;
+    if (queue_.top().time > last_us) break;
     Event e = queue_.pop();
     now_ = e.time;
     if (++stats_.events > kMaxEvents) {
@@ -95,10 +93,53 @@ SimResult Simulation::run() {
     }
     dispatch(e);
   }
-  stats_.simulated_us = stopped_ ? now_ : scenario_.duration_us;
+  through_us_ = std::max(through_us_, last_us);
+}
+
+SimResult Simulation::run() {
+  run_through(scenario_->duration_us);
+  stats_.simulated_us = stopped_ ? now_ : scenario_->duration_us;
   finish_record();
   return SimResult{std::move(record_), stats_, settled_,
                    settled_ == Settled::no ? Micros{-1} : now_};
+}
+
+bool Simulation::attach(const Scenario& scenario, Micros settle_us) {
+  const Scenario& base = *scenario_;
+  const bool same_run = scenario.nodes == base.nodes && scenario.duration_us == base.duration_us &&
+                        scenario.timing == base.timing && scenario.workload == base.workload &&
+                        scenario.network == base.network && scenario.disk == base.disk;
+  if (!same_run || !base.faults.empty() || settle_us_ != 0 ||
+      hooks_.fake_second_leader_at_us >= 0 || fault_event_count(scenario) > fault_seqs_)
+    return false;
+  bool all_later = true;
+  for_each_fault_event(
+      scenario, [&](Micros at, EventType, std::size_t, int) { all_later &= at > through_us_; });
+  if (!all_later) return false;
+  // From the start, the run could have settled and stopped before now only once its last
+  // fault had fired: with no faults at all.
+  const Micros done = faults_done_at(scenario);
+  if (settle_us > 0 && done >= 0 && done <= through_us_) return false;
+
+  scenario_ = &scenario;
+  settle_us_ = settle_us;
+  faults_done_us_ = done;
+  record_.meta.scenario = scenario.name;
+  record_.meta.scenario_json = scenario_to_json(scenario);
+  schedule_faults();
+  reserve_for_run();  // a copy keeps only what it holds
+  return true;
+}
+
+void Simulation::reserve_for_run() {
+  const Scenario& s = *scenario_;
+  const std::size_t expected_ops =
+      static_cast<std::size_t>(s.workload.rate * static_cast<double>(s.duration_us) / 1e6);
+  record_.ops.reserve(expected_ops + 1);
+  pending_.reserve(expected_ops + 1);
+  record_.samples.reserve(static_cast<std::size_t>(s.duration_us / kSampleInterval + 1) *
+                          nodes_.size() * 2);
+  queue_.reserve(1024);
 }
 
 void Simulation::dispatch(const Event& e) {
@@ -151,18 +192,18 @@ void Simulation::dispatch(const Event& e) {
 
 Micros Simulation::client_delay() {
   // The client's own links are never cut (the lab keeps the client's namespace whole too).
-  return LinkMatrix::draw_delay(scenario_.network, rng_);
+  return LinkMatrix::draw_delay(scenario_->network, rng_);
 }
 
 void Simulation::on_client_send() {
   // The client's schedule is fixed in advance (open loop), so one event creates every
   // operation intended in the next batch window and puts each on its way: fewer events
   // than one per operation, same operations and times.
-  const Workload& w = scenario_.workload;
+  const Workload& w = scenario_->workload;
   const Micros window_end =
       now_ + std::max(kClientBatch, static_cast<Micros>(kClientBatchOps * 1e6 / w.rate));
   auto intended = [&](std::uint64_t k) { return intended_time(k, w.rate); };
-  while (intended(next_op_) < window_end && intended(next_op_) <= scenario_.duration_us) {
+  while (intended(next_op_) < window_end && intended(next_op_) <= scenario_->duration_us) {
     const std::uint64_t op = next_op_++;
     const int node = static_cast<int>(op % nodes_.size());  // round-robin, as the paper's client
     record::Operation o;
@@ -181,7 +222,7 @@ void Simulation::on_client_send() {
     record_.ops.push_back(std::move(o));
     pending_.push_back(PendingAt{});
   }
-  if (intended(next_op_) <= scenario_.duration_us)
+  if (intended(next_op_) <= scenario_->duration_us)
     queue_.push(std::max(window_end, intended(next_op_)), EventType::client_send);
 }
 
@@ -218,7 +259,7 @@ void Simulation::reply(int /*node*/, std::uint64_t op, record::Outcome outcome, 
   // The client does nothing but note the answer, so its arrival is computed now rather than
   // scheduled as an event.
   const Micros arrival = now_ + client_delay();
-  if (arrival - o.sent_us > scenario_.workload.request_timeout_us) {
+  if (arrival - o.sent_us > scenario_->workload.request_timeout_us) {
     o.error = "timeout";  // the client gave up first: to it, the outcome is unknown
     return;
   }

@@ -33,6 +33,14 @@ inline constexpr std::uint64_t kMaxEvents = 2'000'000'000;    // a run that loop
 // One simulated node: its core, its disk (the MemoryStorage holds exactly what was synced)
 // and its in-memory state machine.
 struct SimNode {
+  SimNode() = default;
+  // A deep copy (a forked run, SimFork): a copy of the disk, and a copy of the core that
+  // reads from that copy. Copies every member: a member added below must be added there.
+  SimNode(const SimNode& other);
+  SimNode& operator=(const SimNode&) = delete;
+  SimNode(SimNode&&) noexcept = default;
+  SimNode& operator=(SimNode&&) noexcept = default;
+
   raft::NodeId id = 0;
   std::unique_ptr<raft::MemoryStorage> disk;  // survives crashes
   std::unique_ptr<raft::RawNode> core;        // null while down
@@ -73,12 +81,34 @@ struct PendingAt {
 
 class Simulation {
  public:
+  // `fault_seqs`: insertion numbers set aside for the fault timeline's events, at least as
+  // many as the scenario has (see attach); 0: exactly as many.
   Simulation(const Scenario& scenario, const raft::Profile& profile, std::uint64_t seed,
-             const SimHooks& hooks, Micros settle_us = 0);
+             const SimHooks& hooks, Micros settle_us = 0, std::uint32_t fault_seqs = 0);
+  // A copy of the whole run as it stands (every node, disk, message in flight, the
+  // generator, the record so far), which goes on independently (SimFork).
+  Simulation(const Simulation&) = default;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // Handles the events due up to and including `last_us` (not past the scenario's end).
+  void run_through(Micros last_us);
+  // Runs to the end and hands out the record.
   SimResult run();
+  Micros through_us() const { return through_us_; }  // -1: nothing handled yet
+
+  // Makes this run (built from `base`, run with no faults and no settling up to now) the
+  // run of `scenario` from now on, exactly as if `scenario` had been run from the start:
+  // its faults are scheduled in the insertion numbers the constructor set aside, so they
+  // take their places among the queued events as the constructor would have put them.
+  // False, changing nothing, when that cannot hold: `scenario` differs from `base` in
+  // more than its name, description, source and faults, a fault falls before now, the
+  // faults need more insertion numbers than were set aside, or settling could have
+  // stopped the run from the start before now.
+  bool attach(const Scenario& scenario, Micros settle_us);
 
  private:
   // ---- simulation.cc: loop, client, samples ---------------------------------------------
+  void reserve_for_run();
   void dispatch(const Event& e);
   void on_client_send();
   void on_request_arrive(int node, std::uint64_t op);
@@ -114,6 +144,12 @@ class Simulation {
   std::uint32_t park_message(raft::Message&& m);
 
   // ---- sim_faults.cc: the fault timeline ---------------------------------------------------
+  // Every event of the fault timeline, in the order they are pushed: fn(time, type, fault,
+  // repetition).
+  template <typename Fn>
+  static void for_each_fault_event(const Scenario& scenario, Fn&& fn);
+  static std::uint32_t fault_event_count(const Scenario& scenario);
+  static Micros faults_done_at(const Scenario& scenario);
   void schedule_faults();
   void on_fault(std::size_t fault, std::uint32_t repetition);
   void on_fault_undo(std::size_t fault, std::uint32_t repetition);
@@ -126,16 +162,20 @@ class Simulation {
   void note_fault_state();
 
   // ---- state ----------------------------------------------------------------------------
-  const Scenario& scenario_;
+  const Scenario* scenario_;  // never null; a pointer so that attach() can change it
   const raft::Profile& profile_;
   std::uint64_t seed_;
   SimHooks hooks_;
   Rng rng_;
   EventQueue queue_;
+  // The insertion numbers set aside for the fault timeline's events (see attach).
+  std::uint32_t fault_seq_base_ = 0;
+  std::uint32_t fault_seqs_ = 0;
   LinkMatrix links_;
   InvariantChecker checker_;
   std::vector<SimNode> nodes_;
   Micros now_ = 0;
+  Micros through_us_ = -1;  // every event due up to here has been handled
   bool stopped_ = false;
   SimStats stats_;
 
@@ -167,5 +207,20 @@ class Simulation {
   std::optional<int> last_leader_;
   record::RunRecord record_;
 };
+
+template <typename Fn>
+void Simulation::for_each_fault_event(const Scenario& scenario, Fn&& fn) {
+  const auto& faults = scenario.faults;
+  for (std::size_t k = 0; k < faults.size(); ++k) {
+    const Fault& f = faults[k];
+    const int count = f.repeat ? f.repeat->count : 1;
+    for (int r = 0; r < count; ++r) {
+      const Micros at = f.at_us + (f.repeat ? f.repeat->every_us * r : 0);
+      fn(at, EventType::fault, k, r);
+      if (f.repeat && at + f.repeat->duration_us <= scenario.duration_us)
+        fn(at + f.repeat->duration_us, EventType::fault_undo, k, r);
+    }
+  }
+}
 
 }  // namespace faultline::sim

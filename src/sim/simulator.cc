@@ -26,6 +26,49 @@ SimResult simulate(const SimRequest& request) {
   return simulation.run();
 }
 
+namespace {
+
+// Insertion numbers a fork's warm-up sets aside for the faults of the runs forked from it
+// (Simulation::attach): far more than the atlas's cases need (three faults at most).
+constexpr std::uint32_t kForkFaultSeqs = 1 << 16;
+
+}  // namespace
+
+SimFork::SimFork(const Scenario& scenario, std::string_view profile, std::uint64_t seed)
+    : profile_(profile), seed_(seed) {
+  const raft::Profile* p = raft::find_profile(profile_);
+  if (!p)
+    throw std::invalid_argument("unknown profile `" + profile_ +
+                                "` (known: " + raft::profile_names() + ")");
+  auto base = std::make_shared<Scenario>(scenario);
+  base->faults.clear();
+  base_ = std::move(base);
+  state_ = std::make_unique<Simulation>(*base_, *p, seed_, SimHooks{}, 0, kForkFaultSeqs);
+}
+
+SimFork::SimFork(const SimFork& other)
+    : base_(other.base_),
+      profile_(other.profile_),
+      seed_(other.seed_),
+      state_(std::make_unique<Simulation>(*other.state_)) {}
+
+SimFork::SimFork(SimFork&&) noexcept = default;
+SimFork& SimFork::operator=(SimFork&&) noexcept = default;
+SimFork::~SimFork() = default;
+
+void SimFork::run_through(Micros last_us) { state_->run_through(last_us); }
+
+Micros SimFork::through_us() const { return state_->through_us(); }
+
+SimResult SimFork::run(const SimRequest& request) const {
+  if (request.scenario && request.profile == profile_ && request.seed == seed_ &&
+      request.hooks.fake_second_leader_at_us < 0) {
+    Simulation copy(*state_);
+    if (copy.attach(*request.scenario, request.settle_us)) return copy.run();
+  }
+  return simulate(request);
+}
+
 void parallel_for(std::size_t count, unsigned threads,
                   const std::function<void(std::size_t)>& body) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

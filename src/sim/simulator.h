@@ -11,7 +11,9 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "record/run_record.h"
@@ -71,6 +73,43 @@ struct SimResult {
 // An invariant violation stops the run early; record.meta.violation says which, with the
 // seed and the step.
 SimResult simulate(const SimRequest& request);
+
+class Simulation;  // simulation.h
+
+// A run stopped part-way (a warm-up), from which several runs continue: the runs of
+// scenarios that differ from it only in their name, description and faults, all of which
+// fall after it. Each continues from a copy of its state instead of simulating the
+// warm-up again, and gives exactly what simulate() gives for its request, record for
+// record (tests/sim/fork_test.cc checks it). A request it cannot serve that way (another
+// profile, seed, timing or workload, a fault too early, a test hook) is simulated from
+// the start, so run() always answers like simulate(). The atlas forks every case of one
+// (profile, seed) from one warm-up.
+class SimFork {
+ public:
+  // The run of `scenario` without its faults, for `profile` (a raft::profiles() name;
+  // std::invalid_argument otherwise) and `seed`, at time 0 with nothing handled yet.
+  SimFork(const Scenario& scenario, std::string_view profile, std::uint64_t seed);
+  SimFork(const SimFork& other);  // a copy of the state, which goes on independently
+  SimFork& operator=(const SimFork&) = delete;
+  SimFork(SimFork&&) noexcept;
+  SimFork& operator=(SimFork&&) noexcept;
+  ~SimFork();
+
+  // Handles every event due up to and including `last_us`: runs whose first fault comes
+  // after it can fork from here.
+  void run_through(Micros last_us);
+  Micros through_us() const;
+
+  // simulate(request), from a copy of this state when it can be. Only reads the fork, so
+  // several threads may call it at once.
+  SimResult run(const SimRequest& request) const;
+
+ private:
+  std::shared_ptr<const Scenario> base_;  // the scenario without faults; the state points into it
+  std::string profile_;
+  std::uint64_t seed_;
+  std::unique_ptr<Simulation> state_;
+};
 
 // Calls body(0) .. body(count - 1) on up to `threads` threads (0: hardware concurrency),
 // each index exactly once. The first exception stops handing out work and is rethrown.

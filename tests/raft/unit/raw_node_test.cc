@@ -646,5 +646,55 @@ TEST(RawNodeTest, FastBacktrackingRepairsADivergentFollower) {
   EXPECT_EQ(c.applied[1].back().data, "kept");
 }
 
+// The simulator forks runs by cloning every node onto a copy of its disk. The clone is the
+// original in every respect (the same Ready for the same inputs, its election timer and
+// generator included), and it reads only its own storage: what the original persists
+// later does not show in the clone's log.
+TEST(RawNodeTest, ACloneOnACopyOfTheStorageGoesOnExactlyLikeTheOriginal) {
+  MiniCluster c(3);
+  c.elect(1);
+  ASSERT_EQ(c.node(1).propose("a"), ErrorCode::ok);
+  c.stabilize();
+  // Cloned with a Ready outstanding: the bookkeeping of what it handed out is copied too.
+  ASSERT_EQ(c.node(1).propose("b"), ErrorCode::ok);
+  Ready first = c.node(1).ready();
+  MemoryStorage disk_copy = c.storage(1);
+  std::unique_ptr<RawNode> clone = c.node(1).clone(disk_copy);
+  EXPECT_EQ(snapshot_of(*clone), snapshot_of(c.node(1)));
+
+  auto persist_and_advance = [](RawNode& n, MemoryStorage& st, Ready& rd) {
+    if (!rd.entries.empty()) st.append(rd.entries);
+    if (rd.has_hard_state) st.set_hard_state(rd.hard_state);
+    n.advance();
+  };
+  persist_and_advance(c.node(1), c.storage(1), first);
+  EXPECT_EQ(c.node(1).log_entries().size(), 3u);  // the term's empty entry, a, b
+  EXPECT_EQ(clone->log_entries().size(), 3u);     // b is still unstable in the clone
+  EXPECT_EQ(disk_copy.last_index(), 2u) << "the original's persist went to its own disk";
+  persist_and_advance(*clone, disk_copy, first);
+  EXPECT_EQ(disk_copy.last_index(), 3u);
+
+  // The same inputs give the same outputs, ticks (and so the randomized timeouts) included.
+  for (int round = 0; round < 30; ++round) {
+    for (RawNode* n : {&c.node(1), clone.get()}) {
+      n->tick();
+      if (round % 3 == 0) {
+        ASSERT_EQ(n->propose("p" + std::to_string(round)), ErrorCode::ok);
+      }
+    }
+    ASSERT_EQ(c.node(1).has_ready(), clone->has_ready());
+    if (!clone->has_ready()) continue;
+    Ready a = c.node(1).ready();
+    Ready b = clone->ready();
+    EXPECT_EQ(a.entries, b.entries) << "round " << round;
+    EXPECT_EQ(a.messages, b.messages) << "round " << round;
+    EXPECT_EQ(a.has_hard_state, b.has_hard_state);
+    EXPECT_EQ(a.hard_state, b.hard_state);
+    persist_and_advance(c.node(1), c.storage(1), a);
+    persist_and_advance(*clone, disk_copy, b);
+  }
+  EXPECT_EQ(snapshot_of(*clone), snapshot_of(c.node(1)));
+}
+
 }  // namespace
 }  // namespace faultline::raft::unit
