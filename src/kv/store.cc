@@ -17,22 +17,41 @@ bool has_revision_filter(const RangeRequest& r) {
 
 KvStore::KvStore() = default;
 
-// Calls fn(entry) for every key in [key, range_end) by etcd's conventions, in key order.
-template <typename Map, typename Fn>
-static void for_each_in_range(Map& keys, const std::string& key, const std::string& range_end,
-                              Fn&& fn) {
+KvStore::KvStore(const KvStore& other)
+    : keys_(other.keys_), revision_(other.revision_), data_bytes_(other.data_bytes_) {
+  rebuild_index();
+}
+
+KvStore& KvStore::operator=(const KvStore& other) {
+  if (this != &other) {
+    keys_ = other.keys_;
+    revision_ = other.revision_;
+    data_bytes_ = other.data_bytes_;
+    rebuild_index();
+  }
+  return *this;
+}
+
+void KvStore::rebuild_index() {
+  index_.clear();
+  index_.reserve(keys_.size());
+  for (Entry& e : keys_) index_.insert(&e);
+}
+
+template <typename Fn>
+void KvStore::for_each_in_range(const std::string& key, const std::string& range_end,
+                                Fn&& fn) const {
   if (range_end.empty()) {
-    auto it = keys.find(key);
-    if (it != keys.end()) fn(*it);
+    if (const Entry* e = find(key)) fn(*e);
     return;
   }
-  auto it = keys.lower_bound(key);
+  auto it = keys_.lower_bound(key);
   if (is_from_key(range_end)) {
-    for (; it != keys.end(); ++it) fn(*it);
+    for (; it != keys_.end(); ++it) fn(*it);
     return;
   }
   if (range_end <= key) return;  // an empty range, as in etcd (not an error)
-  auto end = keys.lower_bound(range_end);
+  auto end = keys_.lower_bound(range_end);
   for (; it != end; ++it) fn(*it);
 }
 
@@ -60,7 +79,7 @@ RangeResponse KvStore::range_at(const RangeRequest& r, Revision header_revision)
   const bool fetch_all = r.sort_order != SortOrder::none || has_revision_filter(r);
   const std::int64_t want = (r.limit > 0 && !fetch_all) ? r.limit + 1 : -1;
   std::vector<const Map::value_type*> found;
-  for_each_in_range(keys_, r.key, r.range_end, [&](const Map::value_type& e) {
+  for_each_in_range(r.key, r.range_end, [&](const Map::value_type& e) {
     ++out.count;
     if (!r.count_only && (want < 0 || static_cast<std::int64_t>(found.size()) < want)) {
       found.push_back(&e);
@@ -120,14 +139,15 @@ KvError KvStore::range(const RangeRequest& request, RangeResponse& out) const {
 void KvStore::put_at(const PutRequest& r, Revision revision, PutResponse& out) {
   out.revision = revision;
   out.prev_kv.reset();
-  auto it = keys_.find(r.key);
-  if (it == keys_.end()) {
-    it = keys_.emplace(r.key, Record{r.value, revision, revision, 1}).first;
+  Entry* e = find(r.key);
+  if (e == nullptr) {
+    auto it = keys_.emplace(r.key, Record{r.value, revision, revision, 1}).first;
+    index_.insert(&*it);
     data_bytes_ += r.key.size() + r.value.size();
     return;
   }
-  if (r.prev_kv) out.prev_kv = to_key_value(*it);
-  Record& rec = it->second;
+  if (r.prev_kv) out.prev_kv = to_key_value(*e);
+  Record& rec = e->second;
   data_bytes_ = data_bytes_ - rec.value.size() + r.value.size();
   rec.value = r.value;
   rec.mod_revision = revision;
@@ -145,13 +165,14 @@ std::int64_t KvStore::delete_at(const DeleteRangeRequest& r, Revision revision,
                                 DeleteRangeResponse& out) {
   std::vector<std::string> doomed;
   out.prev_kvs.clear();
-  for_each_in_range(keys_, r.key, r.range_end, [&](const Map::value_type& e) {
+  for_each_in_range(r.key, r.range_end, [&](const Map::value_type& e) {
     if (r.prev_kv) out.prev_kvs.push_back(to_key_value(e));
     doomed.push_back(e.first);
   });
   for (const std::string& key : doomed) {
     auto it = keys_.find(key);
     data_bytes_ -= it->first.size() + it->second.value.size();
+    index_.erase(std::string_view(key));
     keys_.erase(it);
   }
   out.deleted = static_cast<std::int64_t>(doomed.size());
@@ -202,7 +223,7 @@ bool KvStore::compare_holds(const Compare& c) const {
   };
   bool any = false;
   bool all = true;
-  for_each_in_range(keys_, c.key, c.range_end, [&](const Map::value_type& e) {
+  for_each_in_range(c.key, c.range_end, [&](const Map::value_type& e) {
     any = true;
     all = all && holds(&e.second);
   });

@@ -15,6 +15,9 @@
 // Not thread-safe: the server's apply thread owns it (reads go through the same owner).
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -46,6 +49,11 @@ KvError validate(const WriteRequest& r);
 class KvStore {
  public:
   KvStore();
+  // Copies rebuild the key index (it points into the copy's own map); moves keep it.
+  KvStore(const KvStore& other);
+  KvStore& operator=(const KvStore& other);
+  KvStore(KvStore&&) noexcept = default;
+  KvStore& operator=(KvStore&&) noexcept = default;
 
   KvError range(const RangeRequest& request, RangeResponse& out) const;
   KvError put(const PutRequest& request, PutResponse& out);
@@ -66,7 +74,9 @@ class KvStore {
   // and leaves the store as it was.
   bool restore(std::string_view bytes, std::string& error);
 
-  bool operator==(const KvStore&) const = default;
+  bool operator==(const KvStore& other) const {
+    return revision_ == other.revision_ && data_bytes_ == other.data_bytes_ && keys_ == other.keys_;
+  }
 
  private:
   // What is kept per key: its current version only.
@@ -78,6 +88,39 @@ class KvStore {
     bool operator==(const Record&) const = default;
   };
   using Map = std::map<std::string, Record, std::less<>>;
+  using Entry = Map::value_type;
+
+  // The key index: every entry of the map, found by hashing its key. A put, or a Range of
+  // one key, reaches its entry in about three cache misses instead of a walk down the
+  // tree (about 17 at 100,000 keys, which cost each node some 4 us per put under load).
+  // It holds pointers to the map's entries, which never move; about 12 bytes per key.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return absl::Hash<std::string_view>{}(key);
+    }
+    std::size_t operator()(const Entry* e) const { return (*this)(std::string_view(e->first)); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static std::string_view key(std::string_view k) { return k; }
+    static std::string_view key(const Entry* e) { return e->first; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return key(a) == key(b);
+    }
+  };
+  using Index = absl::flat_hash_set<Entry*, KeyHash, KeyEq>;
+
+  // The entry of `key`, or nullptr.
+  Entry* find(std::string_view key) const {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : *it;
+  }
+  void rebuild_index();
+  // Calls fn(entry) for every key in [key, range_end) by etcd's conventions, in key order.
+  template <typename Fn>
+  void for_each_in_range(const std::string& key, const std::string& range_end, Fn&& fn) const;
 
   KvError check_revision(Revision requested) const;
   RangeResponse range_at(const RangeRequest& request, Revision header_revision) const;
@@ -88,6 +131,7 @@ class KvStore {
   static KeyValue to_key_value(const Map::value_type& entry, bool keys_only = false);
 
   Map keys_;
+  Index index_;  // of keys_
   Revision revision_ = 1;
   std::uint64_t data_bytes_ = 0;
 };

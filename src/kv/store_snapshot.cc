@@ -72,6 +72,7 @@ bool KvStore::restore(std::string_view bytes, std::string& error) {
     return false;
   }
   keys_ = std::move(keys);
+  rebuild_index();
   revision_ = revision;
   data_bytes_ = data_bytes;
   return true;

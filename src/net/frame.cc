@@ -41,6 +41,17 @@ void append_frame(std::string& out, FrameType type, std::string_view payload) {
   out.append(payload);
 }
 
+void finish_frame(std::string& out, std::size_t header, FrameType type) {
+  const auto t = static_cast<std::uint8_t>(type);
+  const std::string_view payload(out.data() + header + kFrameHeaderBytes,
+                                 out.size() - header - kFrameHeaderBytes);
+  std::string head;
+  put_u32(head, static_cast<std::uint32_t>(payload.size()));
+  head.push_back(static_cast<char>(t));
+  put_u32(head, frame_checksum(t, payload));
+  out.replace(header, kFrameHeaderBytes, head);
+}
+
 std::string encode_frame(FrameType type, std::string_view payload) {
   std::string out;
   out.reserve(kFrameHeaderBytes + payload.size());
@@ -76,6 +87,16 @@ void FrameDecoder::feed(const char* data, std::size_t size) {
 }
 
 FrameDecoder::Result FrameDecoder::next(Frame& out) {
+  FrameView view;
+  const Result r = next(view);
+  if (r == Result::frame) {
+    out.type = view.type;
+    out.payload.assign(view.payload.data(), view.payload.size());
+  }
+  return r;
+}
+
+FrameDecoder::Result FrameDecoder::next(FrameView& out) {
   if (error_ != FrameError::none) return Result::error;
   const std::size_t available = buffer_.size() - consumed_;
   if (available < kFrameHeaderBytes) return Result::need_more;
@@ -99,7 +120,7 @@ FrameDecoder::Result FrameDecoder::next(Frame& out) {
     return Result::error;
   }
   out.type = static_cast<FrameType>(type);
-  out.payload.assign(payload.data(), payload.size());
+  out.payload = payload;
   consumed_ += kFrameHeaderBytes + length;
   return Result::frame;
 }

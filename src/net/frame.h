@@ -30,6 +30,9 @@ inline constexpr std::uint32_t kDefaultMaxFramePayload = 64u << 20;
 // Appends one encoded frame to `out` (so a writer can coalesce frames into one buffer).
 void append_frame(std::string& out, FrameType type, std::string_view payload);
 std::string encode_frame(FrameType type, std::string_view payload);
+// For writers that encode a payload in place: `out` holds kFrameHeaderBytes of room at
+// `header` followed by the payload up to its end; fills in the length and checksum.
+void finish_frame(std::string& out, std::size_t header, FrameType type);
 
 enum class FrameError : std::uint8_t { none, too_large, bad_checksum, unknown_type };
 std::string_view to_string(FrameError e);
@@ -37,6 +40,12 @@ std::string_view to_string(FrameError e);
 struct Frame {
   FrameType type = FrameType::hello;
   std::string payload;
+};
+
+// A frame still inside the decoder's buffer: valid until the decoder's next feed().
+struct FrameView {
+  FrameType type = FrameType::hello;
+  std::string_view payload;
 };
 
 // Turns a byte stream into frames. Feed bytes as they arrive; next() hands out complete
@@ -49,6 +58,8 @@ class FrameDecoder {
 
   void feed(const char* data, std::size_t size);
   Result next(Frame& out);
+  // The same without copying the payload out (it stays valid until the next feed()).
+  Result next(FrameView& out);
 
   FrameError error() const { return error_; }
   // Bytes received but not yet handed out as frames (bounded by one frame plus a read).

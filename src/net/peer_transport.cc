@@ -1,6 +1,7 @@
-// The peer transport's I/O side: one Asio io_context on one thread owns every socket,
-// queue and timer below, so none of them needs a lock. Other threads reach it only
-// through asio::post (send, stop) and the atomics of the counters.
+// The peer transport's I/O side: one Asio io_context on one thread (the transport's own,
+// or the node's that runs it) owns every socket, queue and timer below, so none of them
+// needs a lock. Other threads reach it only through asio::post (send, stop) and the atomics
+// of the counters.
 #include "net/peer_transport.h"
 
 #include <fmt/format.h>
@@ -95,7 +96,9 @@ class DelayLine {
 class OutboundLink {
  public:
   OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer, PeerCounters& counters);
-  void enqueue(std::vector<raft::Message>&& messages);
+  // Judges `m` by the fault rules and queues it; write_more() sends what is queued.
+  void enqueue(raft::Message&& m);
+  void write_more();
   void start() { connect(); }
   void close();
 
@@ -105,7 +108,6 @@ class OutboundLink {
   void push(raft::Message&& m);
   void connect();
   void on_connected();
-  void write_more();
   void fail(const std::string& why);
   void watch_for_close();
 
@@ -119,7 +121,9 @@ class OutboundLink {
   State state_ = State::backoff;
   std::deque<raft::Message> queue_;
   std::size_t queued_bytes_ = 0;
-  std::string write_buffer_;
+  std::string write_buffer_;          // frames waiting for the write in flight
+  std::string sending_;               // the write in flight (reused: no allocation per write)
+  std::vector<raft::Message> batch_;  // reused by write_more
   bool writing_ = false;
   std::chrono::milliseconds backoff_;
   char probe_byte_ = 0;
@@ -136,7 +140,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
  private:
   void read_more();
-  bool handle(Frame& frame);
+  bool handle(const FrameView& frame);
   bool reject(const std::string& why, bool hello);
 
   PeerTransport::Impl& owner_;
@@ -160,6 +164,7 @@ class PeerTransport::Impl {
   std::map<raft::NodeId, std::unique_ptr<DelayLine>> inbound_delay;
   std::set<std::shared_ptr<InboundSession>> sessions;
   std::thread thread;
+  std::atomic<bool> started{false};  // between start() and stop()
   std::mt19937_64 jitter{std::random_device{}()};
 
   mutable std::mutex views_mutex;  // guards the learned client URLs (read by any thread)
@@ -204,6 +209,16 @@ class PeerTransport::Impl {
 
   void forget(const std::shared_ptr<InboundSession>& session) { sessions.erase(session); }
 
+  // Closes the listener, every connection and every delay line (on the I/O side).
+  void close_all() {
+    asio::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& [id, link] : links) link->close();
+    for (auto& [id, line] : inbound_delay) line->cancel();
+    for (const auto& session : sessions) session->close();
+    sessions.clear();
+  }
+
   void report_unreachable(raft::NodeId peer) {
     if (transport.unreachable_) transport.unreachable_(peer);
   }
@@ -247,21 +262,20 @@ OutboundLink::OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer,
       delay_(owner.io,
              [this](std::vector<raft::Message>&& due) {
                for (raft::Message& m : due) push(std::move(m));
+               write_more();
              }),
       backoff_(owner.options().min_backoff) {}
 
-void OutboundLink::enqueue(std::vector<raft::Message>&& messages) {
-  for (raft::Message& m : messages) {
-    const Verdict v = owner_.transport.faults().judge(peer_.id, Direction::outbound);
-    if (v.drop) {
-      counters_.dropped_by_fault_outbound.fetch_add(1, std::memory_order_relaxed);
-    } else if (v.delay.count() > 0) {
-      if (!delay_.push(Clock::now() + v.delay, std::move(m))) {
-        counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-      }
-    } else {
-      push(std::move(m));
+void OutboundLink::enqueue(raft::Message&& m) {
+  const Verdict v = owner_.transport.faults().judge(peer_.id, Direction::outbound);
+  if (v.drop) {
+    counters_.dropped_by_fault_outbound.fetch_add(1, std::memory_order_relaxed);
+  } else if (v.delay.count() > 0) {
+    if (!delay_.push(Clock::now() + v.delay, std::move(m))) {
+      counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
     }
+  } else {
+    push(std::move(m));
   }
 }
 
@@ -279,7 +293,6 @@ void OutboundLink::push(raft::Message&& m) {
   }
   queued_bytes_ += size;
   queue_.push_back(std::move(m));
-  write_more();
 }
 
 void OutboundLink::connect() {
@@ -364,27 +377,29 @@ void OutboundLink::write_more() {
   if (state_ != State::connected || writing_) return;
   const std::size_t limit = owner_.options().max_batch_bytes;
   if (!queue_.empty()) {
-    std::vector<raft::Message> batch;
     std::size_t bytes = 0;
-    while (!queue_.empty() && (batch.empty() || bytes + estimated_size(queue_.front()) <= limit)) {
+    while (!queue_.empty() && (batch_.empty() || bytes + estimated_size(queue_.front()) <= limit)) {
       const std::size_t size = estimated_size(queue_.front());
       bytes += size;
       queued_bytes_ -= size;
-      batch.push_back(std::move(queue_.front()));
+      batch_.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    append_frame(write_buffer_, FrameType::raft_batch, encode_batch(batch));
-    counters_.messages_sent.fetch_add(batch.size(), std::memory_order_relaxed);
+    append_batch_frame(write_buffer_, batch_);
+    counters_.messages_sent.fetch_add(batch_.size(), std::memory_order_relaxed);
+    batch_.clear();
   }
   if (write_buffer_.empty()) return;
   writing_ = true;
   const std::uint64_t generation = generation_;
-  auto buffer = std::make_shared<std::string>(std::move(write_buffer_));
+  // A write of an older connection was cancelled when its socket closed, so sending_ is free.
+  sending_.swap(write_buffer_);
   write_buffer_.clear();
-  asio::async_write(socket_, asio::buffer(*buffer),
-                    [this, generation, buffer](const asio::error_code& ec, std::size_t n) {
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [this, generation](const asio::error_code& ec, std::size_t n) {
                       if (generation != generation_) return;
                       writing_ = false;
+                      sending_.clear();
                       if (ec) {
                         fail("write: " + ec.message());
                         return;
@@ -489,7 +504,7 @@ void InboundSession::read_more() {
                               c->bytes_received.fetch_add(n, std::memory_order_relaxed);
                             }
                             self->decoder_.feed(self->read_buffer_.data(), n);
-                            Frame frame;
+                            FrameView frame;
                             for (;;) {
                               const auto result = self->decoder_.next(frame);
                               if (result == FrameDecoder::Result::need_more) break;
@@ -503,12 +518,14 @@ void InboundSession::read_more() {
                           });
 }
 
-bool InboundSession::handle(Frame& frame) {
+bool InboundSession::handle(const FrameView& frame) {
   const TransportOptions& o = owner_.options();
   if (peer_ == raft::kNone) {
     if (frame.type != FrameType::hello) return reject("the first frame is not a hello", true);
     peerpb::Hello hello;
-    if (!hello.ParseFromString(frame.payload)) return reject("malformed hello", true);
+    if (!hello.ParseFromArray(frame.payload.data(), static_cast<int>(frame.payload.size()))) {
+      return reject("malformed hello", true);
+    }
     if (hello.protocol_version() != kProtocolVersion) {
       return reject("protocol version " + std::to_string(hello.protocol_version()), true);
     }
@@ -587,6 +604,8 @@ void PeerTransport::start() {
   }
   impl_->accept();
   for (auto& [id, link] : impl_->links) link->start();
+  impl_->started = true;
+  if (!options_.own_thread) return;
   impl_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "peer-io");
     auto guard = asio::make_work_guard(impl_->io);
@@ -595,31 +614,38 @@ void PeerTransport::start() {
 }
 
 void PeerTransport::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
+  if (!impl_ || !impl_->started) return;
+  impl_->started = false;
+  if (!options_.own_thread) {
+    // Nothing runs the io_context any more: close everything here. Handlers still queued
+    // are destroyed with the io_context, never run.
+    impl_->close_all();
+    return;
+  }
   asio::post(impl_->io, [this] {
-    asio::error_code ignored;
-    impl_->acceptor.close(ignored);
-    for (auto& [id, link] : impl_->links) link->close();
-    for (auto& [id, line] : impl_->inbound_delay) line->cancel();
-    for (const auto& session : impl_->sessions) session->close();
-    impl_->sessions.clear();
+    impl_->close_all();
     impl_->io.stop();
   });
   impl_->thread.join();
 }
 
 void PeerTransport::send(std::vector<raft::Message> messages) {
-  if (messages.empty() || !impl_ || !impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this, messages = std::move(messages)]() mutable {
-    // Group by destination so each link gets its share in one call.
-    std::map<raft::NodeId, std::vector<raft::Message>> by_peer;
-    for (raft::Message& m : messages) by_peer[m.to].push_back(std::move(m));
-    for (auto& [to, batch] : by_peer) {
-      auto it = impl_->links.find(to);
-      if (it != impl_->links.end()) it->second->enqueue(std::move(batch));
-    }
-  });
+  if (messages.empty() || !impl_ || !impl_->started) return;
+  asio::post(impl_->io,
+             [this, messages = std::move(messages)]() mutable { send_now(std::move(messages)); });
 }
+
+void PeerTransport::send_now(std::vector<raft::Message>&& messages) {
+  if (messages.empty() || !impl_ || !impl_->started) return;
+  // Queue everything first, then write once per link: one frame carries each link's share.
+  for (raft::Message& m : messages) {
+    auto it = impl_->links.find(m.to);
+    if (it != impl_->links.end()) it->second->enqueue(std::move(m));
+  }
+  for (auto& [id, link] : impl_->links) link->write_more();
+}
+
+asio::io_context& PeerTransport::io_context() { return impl_->io; }
 
 const PeerCounters* PeerTransport::peer_counters(raft::NodeId peer) const {
   auto it = peer_counters_.find(peer);

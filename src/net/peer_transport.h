@@ -1,5 +1,10 @@
 // The peer transport: Raft messages between the nodes of one cluster over TCP, with
-// standalone Asio on one I/O thread of its own.
+// standalone Asio on one I/O thread.
+//
+// By default the transport runs that thread itself. A node's loop can run the transport's
+// io_context itself instead (own_thread = false): then the socket work, the node's core
+// and its disk writes share one thread, and a message goes from the core to the socket, or
+// from the socket to the core, with no thread hand-off on the way.
 //
 // Each node dials every peer once and uses that connection only to send; it accepts the
 // peers' connections only to receive. So each direction of each link is its own TCP
@@ -26,6 +31,10 @@
 #include "net/frame.h"
 #include "net/url.h"
 #include "raft/types.h"
+
+namespace asio {
+class io_context;
+}
 
 namespace faultline::net {
 
@@ -65,6 +74,9 @@ struct TransportOptions {
   // Raft messages older than an election timeout are worth nothing anyway.
   std::chrono::milliseconds unacked_timeout{2000};
   std::uint64_t fault_seed = 1;
+  // false: start() starts no thread; the owner runs io_context() on one thread of its own,
+  // calls send_now() on that thread, and calls stop() once nothing runs it any more.
+  bool own_thread = true;
 };
 
 // What happened on one link; read by the metrics endpoint from any thread.
@@ -104,15 +116,20 @@ class PeerTransport {
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
 
-  // Binds the listener and starts the I/O thread. Throws std::runtime_error naming the
-  // address if it cannot listen.
+  // Binds the listener and starts the I/O thread (if own_thread). Throws std::runtime_error
+  // naming the address if it cannot listen.
   void start();
-  // Closes every connection and joins the I/O thread. Idempotent.
+  // Closes every connection and joins the I/O thread (if own_thread; otherwise no thread may
+  // be running io_context() any more). Idempotent.
   void stop();
 
   // Hands messages to their peers' queues; callable from any thread, never blocks.
   // Messages to unknown peers are dropped.
   void send(std::vector<raft::Message> messages);
+  // The same, done at once: only on the thread that runs io_context() (own_thread = false).
+  // A link with no write in flight writes its frame before this returns.
+  void send_now(std::vector<raft::Message>&& messages);
+  asio::io_context& io_context();
 
   FaultHooks& faults() { return faults_; }
   std::uint16_t listen_port() const { return listen_port_; }

@@ -1,10 +1,21 @@
-// etcd's v3 gRPC services on top of a RaftNode, with gRPC's callback API: a handler
-// checks the request, hands it to the node and returns at once; the node's thread
-// finishes the call when the entry is applied (or the read is served, or the deadline
-// passes). No thread per request, no thread blocked per request.
+// etcd's v3 gRPC services on top of a RaftNode, with gRPC's asynchronous API served by ONE
+// thread of our own ("grpc-front"). That thread is gRPC's only poller: it reads the client
+// connections, decodes each request, checks it and hands it to the node, and it writes
+// every answer. The node's thread hands its answers back in batches (one wake-up for all
+// the answers of one Ready), so a put costs no thread hop inside gRPC: gRPC's callback API,
+// used before, spent about a third of the leader's CPU handing events between its own
+// polling threads.
 //
 // Served: KV.Range/Put/DeleteRange/Txn, Maintenance.Status and Alarm (GET: no alarms),
-// Cluster.MemberList. Everything else in etcd's API answers UNIMPLEMENTED with a message.
+// Cluster.MemberList. Every other method, of etcd's API or not, is caught by a generic
+// handler and answered UNIMPLEMENTED with a message saying what is not served.
+//
+//   EtcdServices services(context);
+//   grpc::ServerBuilder builder;
+//   services.register_with(builder);   // the services and the completion queue
+//   auto server = builder.BuildAndStart();
+//   services.start();                  // the thread; calls flow from now on
+//   ... node.stop(); server->Shutdown(deadline); services.stop();
 #pragma once
 
 #include <functional>
@@ -12,9 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "etcdserverpb/rpc.grpc.pb.h"
 #include "server/metrics.h"
 #include "server/raft_node.h"
+
+namespace grpc {
+class ServerBuilder;
+}
 
 namespace faultline::server {
 
@@ -38,15 +52,25 @@ struct ServiceContext {
 // The version Maintenance.Status reports: etcd's API level, marked as faultline.
 inline constexpr const char* kReportedVersion = "3.4.0+faultline";
 
-// Every service faultline registers; the object must outlive the grpc::Server.
 class EtcdServices {
  public:
   explicit EtcdServices(ServiceContext context);
+  // Stops the thread if stop() was not called.
   ~EtcdServices();
-  std::vector<grpc::Service*> services();
+  EtcdServices(const EtcdServices&) = delete;
+  EtcdServices& operator=(const EtcdServices&) = delete;
+
+  // Registers every service and adds the completion queue; once, before BuildAndStart.
+  void register_with(grpc::ServerBuilder& builder);
+  // After BuildAndStart succeeded: asks for the first calls and starts the thread.
+  void start();
+  // After the server's Shutdown returned (every call is answered or cancelled by then):
+  // shuts the completion queue down, drains it and joins the thread. Idempotent.
+  void stop();
+
+  class Impl;
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <cstring>
 #include <stdexcept>
 
@@ -18,6 +21,9 @@ namespace {
 // A ReadIndex round that got no answer (the leader changed, a message was lost) is asked
 // again after this long, as etcd does.
 constexpr auto kReadIndexRetry = std::chrono::milliseconds(500);
+
+// Transport handlers (frames read, writes completed, timers) run per loop iteration at most.
+constexpr int kMaxHandlersPerIteration = 256;
 
 std::string encode_context(std::uint64_t id) {
   std::string out(sizeof id, '\0');
@@ -89,7 +95,19 @@ RaftNode::RaftNode(RaftNodeOptions options, ServerMetrics& metrics)
 
 RaftNode::~RaftNode() { stop(); }
 
+void RaftNode::wake() {
+  bool post = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    post = sleeping_;
+    sleeping_ = false;
+  }
+  // One empty handler is enough to end the loop's wait; the inbox is read after it.
+  if (post) asio::post(*options_.io, [] {});
+}
+
 void RaftNode::start() {
+  if (options_.io == nullptr) throw std::invalid_argument("RaftNode needs an io_context");
   // As etcd does at start-up: advance the election clock so the first election comes
   // within about one election timeout rather than two.
   for (int i = 0; i + 1 < options_.election_tick; ++i) node_->tick();
@@ -105,7 +123,7 @@ void RaftNode::stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  inbox_ready_.notify_one();
+  if (options_.io != nullptr) wake();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -131,7 +149,7 @@ void RaftNode::deliver(std::vector<raft::Message>&& messages) {
       for (raft::Message& m : messages) inbox_.messages.push_back(std::move(m));
     }
   }
-  inbox_ready_.notify_one();
+  // No wake(): the transport delivers on the node's own thread, which reads the inbox next.
 }
 
 void RaftNode::report_unreachable(raft::NodeId peer) {
@@ -139,7 +157,6 @@ void RaftNode::report_unreachable(raft::NodeId peer) {
     std::lock_guard lock(inbox_mutex_);
     if (inbox_.unreachable.size() < 1024) inbox_.unreachable.push_back(peer);
   }
-  inbox_ready_.notify_one();
 }
 
 void RaftNode::write(kv::WriteRequest request, Clock::time_point deadline, WriteDone done) {
@@ -161,7 +178,7 @@ void RaftNode::write(kv::WriteRequest request, Clock::time_point deadline, Write
     w.done(WriteResult{NodeError::stopped, {}, 0});
     return;
   }
-  inbox_ready_.notify_one();
+  wake();
 }
 
 void RaftNode::read(kv::RangeRequest request, Clock::time_point deadline, ReadDone done) {
@@ -182,7 +199,7 @@ void RaftNode::read(kv::RangeRequest request, Clock::time_point deadline, ReadDo
     r.done(ReadResult{NodeError::stopped, kv::KvError::ok, {}, 0});
     return;
   }
-  inbox_ready_.notify_one();
+  wake();
 }
 
 ReadResult RaftNode::read_serializable(const kv::RangeRequest& request) const {
@@ -206,11 +223,26 @@ NodeStatus RaftNode::status() const {
 void RaftNode::loop() {
   TickPacer pacer(options_.tick, Clock::now());
   Inbox in;
+  asio::io_context& io = *options_.io;
+  auto keep_running = asio::make_work_guard(io);  // run_one_until must wait, not return
   try {
     for (;;) {
+      bool idle = false;
       {
-        std::unique_lock lock(inbox_mutex_);
-        inbox_ready_.wait_until(lock, pacer.next(), [&] { return stopping_ || !inbox_.empty(); });
+        std::lock_guard lock(inbox_mutex_);
+        if (stopping_) break;
+        idle = inbox_.empty();
+        sleeping_ = idle;
+      }
+      // Wait for peer traffic, a transport timer, a wake() or the next tick; then run the
+      // other handlers that are ready (peer frames land in the inbox), a bounded number so
+      // a stream of frames cannot keep the core from running.
+      if (idle) io.run_one_until(pacer.next());
+      for (int i = 0; i < kMaxHandlersPerIteration && io.poll_one() > 0; ++i) {
+      }
+      {
+        std::lock_guard lock(inbox_mutex_);
+        sleeping_ = false;
         if (stopping_) break;
         std::swap(in, inbox_);
       }
@@ -256,8 +288,7 @@ void RaftNode::run_iteration(Inbox& in, TickPacer& pacer) {
       metrics_.slow_ticks.fetch_add(1, std::memory_order_relaxed);
     }
     sweep(now);
-    // Once per tick, not per iteration: the storage's stats walk its in-memory log.
-    wal_bytes_written_ = storage_->stats().wal.bytes_written;
+    wal_bytes_written_ = storage_->wal_stats().bytes_written;
   }
   for (raft::NodeId id : in.unreachable) node_->report_unreachable(id);
   for (PendingWrite& w : in.writes) propose(std::move(w));
@@ -284,13 +315,17 @@ void RaftNode::run_iteration(Inbox& in, TickPacer& pacer) {
 
 void RaftNode::propose(PendingWrite&& w) {
   const std::uint64_t id = w.id;
-  const raft::ErrorCode rc = node_->propose(kv::encode(kv::Command{id, w.request}));
+  // The request moves into the command, and back if it must wait: once it is in the log,
+  // the waiting write needs only its id, deadline and callback.
+  kv::Command command{id, std::move(w.request)};
+  const raft::ErrorCode rc = node_->propose(kv::encode(command));
   switch (rc) {
     case raft::ErrorCode::ok:
       in_flight_.emplace(id, std::move(w));
       return;
     case raft::ErrorCode::no_leader:
     case raft::ErrorCode::leader_transferring:
+      w.request = std::move(command.request);
       awaiting_leader_.push_back(std::move(w));
       return;
     default:
@@ -389,12 +424,14 @@ void RaftNode::apply_and_answer(const raft::Ready& rd) {
   serve_reads();
 }
 
-void RaftNode::persist(const raft::Ready& rd) {
+void RaftNode::persist(raft::Ready& rd) {
   if (!rd.has_hard_state && rd.entries.empty()) return;
-  storage_->save(rd.has_hard_state ? &rd.hard_state : nullptr, rd.entries);
   // A commit-index-only change need not be synced: losing it loses nothing (it is
   // learned again from the leader); it goes to disk with the next sync.
-  if (!rd.must_sync && rd.entries.empty()) return;
+  const bool sync = rd.must_sync || !rd.entries.empty();
+  // The storage takes the entries over: nothing reads them after this.
+  storage_->save(rd.has_hard_state ? &rd.hard_state : nullptr, std::move(rd.entries));
+  if (!sync) return;
   const auto start = Clock::now();
   storage_->sync();
   metrics_.wal_fsync.observe(std::chrono::duration<double>(Clock::now() - start).count());

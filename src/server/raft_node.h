@@ -3,6 +3,11 @@
 // metrics listener) reaches it only through its inbox: they post messages, proposals and
 // reads, and get answers through callbacks the node calls on its own thread.
 //
+// The node's thread also runs the peer transport's io_context: it waits in epoll for peer
+// traffic, its own timers and the wake-ups of the gRPC thread, reads peer frames into the
+// inbox, and writes the core's messages to the sockets itself. So a message crosses no
+// thread between the socket and the core, either way.
+//
 // One loop iteration: take the whole inbox, step peer messages, tick if due, propose the
 // writes that arrived (all of them go into one Ready), then for each Ready:
 //   - a leader that does not change its term or vote sends its messages first, in
@@ -22,7 +27,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -42,6 +46,9 @@
 #include "raft/types.h"
 #include "server/metrics.h"
 
+namespace asio {
+class io_context;
+}
 namespace faultline::raft {
 class RawNode;
 }
@@ -106,6 +113,8 @@ struct RaftNodeOptions {
   std::uint64_t snapshot_count = 100000;
   std::size_t max_pending_requests = 65536;  // writes and reads not yet answered
   std::size_t max_inbox_messages = 65536;    // peer messages waiting for the loop
+  // The peer transport's io_context: the node's thread runs it (required).
+  asio::io_context* io = nullptr;
   // Hands messages to the transport; called on the node's thread, must not block.
   std::function<void(std::vector<raft::Message>&&)> send;
   // Called once, on the node's thread, if the node must stop (a corrupt log entry, a
@@ -173,7 +182,7 @@ class RaftNode {
   void handle_ready();
   void install_snapshot(const raft::Snapshot& snapshot);
   void apply_and_answer(const raft::Ready& rd);
-  void persist(const raft::Ready& rd);
+  void persist(raft::Ready& rd);
   void apply(const std::vector<raft::Entry>& entries,
              std::vector<std::pair<PendingWrite, kv::ApplyResult>>& answered);
   void serve_reads();
@@ -182,6 +191,8 @@ class RaftNode {
   void publish_status();
   void fail_everything(NodeError error);
   bool admit_request();
+  // Wakes the loop out of the io_context if it sleeps there; called after adding to the inbox.
+  void wake();
   void finish_request() { pending_requests_.fetch_sub(1, std::memory_order_relaxed); }
 
   RaftNodeOptions options_;
@@ -194,11 +205,12 @@ class RaftNode {
   mutable std::shared_mutex kv_mutex_;
   kv::KvStore kv_;
 
-  // The inbox, the one door into the node.
+  // The inbox, the one door into the node. Peer frames reach it on the node's own thread
+  // (the transport's handlers run there); requests from the gRPC thread wake the loop.
   std::mutex inbox_mutex_;
-  std::condition_variable inbox_ready_;
   Inbox inbox_;
   bool stopping_ = false;
+  bool sleeping_ = false;  // the loop waits in the io_context: wake() must post to it
   std::atomic<std::size_t> pending_requests_{0};
   std::atomic<std::uint64_t> next_request_id_;
 

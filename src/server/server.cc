@@ -38,14 +38,15 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   o.switches = config_.switches;
   o.seed = config_.seed;
   o.snapshot_count = config_.snapshot_count;
-  o.send = [this](std::vector<raft::Message>&& messages) { transport_->send(std::move(messages)); };
+  // The node's thread runs the transport's io_context and writes to the sockets itself.
+  o.send = [this](std::vector<raft::Message>&& messages) {
+    transport_->send_now(std::move(messages));
+  };
   o.on_fatal = [this](const std::string& error) {
     std::lock_guard lock(wait_mutex_);
     fatal_ = error;
     wait_cv_.notify_all();
   };
-  node_ = std::make_unique<RaftNode>(std::move(o), metrics_);
-
   net::TransportOptions t;
   t.self = config_.id;
   t.name = config_.name;
@@ -54,6 +55,7 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   t.listen = config_.listen_peer;
   t.source_address = config_.peer_source_address;
   t.fault_seed = config_.seed;
+  t.own_thread = false;  // the node's thread runs it
   for (const Member& m : config_.members) {
     if (m.id != self.id)
       t.peers.push_back(net::PeerAddress{m.id, m.name, m.peer_addresses.front()});
@@ -61,6 +63,8 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   transport_ = std::make_unique<net::PeerTransport>(
       std::move(t), [this](std::vector<raft::Message>&& m) { node_->deliver(std::move(m)); },
       [this](raft::NodeId peer) { node_->report_unreachable(peer); });
+  o.io = &transport_->io_context();
+  node_ = std::make_unique<RaftNode>(std::move(o), metrics_);
 
   ServiceContext c;
   c.node = node_.get();
@@ -95,8 +99,9 @@ void Server::start() {
   builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_request_bytes + 512 * 1024));
   // gRPC enables SO_REUSEPORT by default, which would let two nodes share a port silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  for (grpc::Service* s : services_->services()) builder.RegisterService(s);
+  services_->register_with(builder);
   grpc_ = builder.BuildAndStart();
+  if (grpc_) services_->start();
   for (std::size_t i = 0; i < ports.size(); ++i) {
     if (!grpc_ || ports[i] == 0) {
       throw std::runtime_error("cannot listen for clients on " +
@@ -127,6 +132,7 @@ void Server::stop() {
   // because gRPC's shutdown waits for every call in progress to finish.
   node_->stop();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  services_->stop();
   transport_->stop();
 }
 

@@ -3,6 +3,7 @@
 #include "storage/disk_storage.h"
 
 #include <algorithm>
+#include <span>
 
 #include "raft/entry_size.h"
 #include "storage/snapshot_file.h"
@@ -127,6 +128,10 @@ raft::ErrorCode DiskStorage::snapshot(raft::Snapshot& out) const {
 }
 
 void DiskStorage::save(const raft::HardState* hard_state, const std::vector<raft::Entry>& entries) {
+  save(hard_state, std::vector<raft::Entry>(entries));
+}
+
+void DiskStorage::save(const raft::HardState* hard_state, std::vector<raft::Entry>&& entries) {
   State& s = *state_;
   // Validate everything before touching anything, so a refusal changes no state.
   for (std::size_t i = 1; i < entries.size(); ++i) {
@@ -146,7 +151,7 @@ void DiskStorage::save(const raft::HardState* hard_state, const std::vector<raft
     invalid("hard state commits index " + std::to_string(hard_state->commit) +
             ", past the end of the log");
   }
-  const std::vector<raft::Entry> fresh(entries.begin() + static_cast<long>(skip), entries.end());
+  const std::span<const raft::Entry> fresh(entries.data() + skip, entries.size() - skip);
 
   // Entries first, then the hard state: a torn batch that kept the hard state kept them too.
   s.wal->append_entries(fresh);
@@ -154,7 +159,8 @@ void DiskStorage::save(const raft::HardState* hard_state, const std::vector<raft
 
   if (!fresh.empty()) {
     s.ents.resize(fresh.front().index - s.offset());  // drops a conflicting suffix
-    s.ents.insert(s.ents.end(), fresh.begin(), fresh.end());
+    s.ents.insert(s.ents.end(), std::make_move_iterator(entries.begin() + static_cast<long>(skip)),
+                  std::make_move_iterator(entries.end()));
   }
   if (hard_state != nullptr) s.hard_state = *hard_state;
 }
@@ -227,6 +233,8 @@ void DiskStorage::compact(raft::Index index) {
 raft::HardState DiskStorage::hard_state() const { return state_->hard_state; }
 
 const RecoveryReport& DiskStorage::recovery() const { return state_->report; }
+
+WalStats DiskStorage::wal_stats() const { return state_->wal->stats(); }
 
 DiskStorageStats DiskStorage::stats() const {
   const State& s = *state_;

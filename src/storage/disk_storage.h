@@ -87,6 +87,8 @@ class DiskStorage final : public raft::Storage {
   // most at last_index() + 1; entries at or before the snapshot are skipped (they are
   // committed). Bad input throws invalid_argument and changes nothing. Not durable until sync().
   void save(const raft::HardState* hard_state, const std::vector<raft::Entry>& entries);
+  // The same, taking the entries over instead of copying them (the server's Ready loop).
+  void save(const raft::HardState* hard_state, std::vector<raft::Entry>&& entries);
   // Makes everything saved so far durable: one write and one fdatasync (group commit).
   void sync();
 
@@ -107,7 +109,10 @@ class DiskStorage final : public raft::Storage {
 
   raft::HardState hard_state() const;
   const RecoveryReport& recovery() const;
+  // Walks the in-memory log to count its bytes: for tests and tools, not for every tick.
   DiskStorageStats stats() const;
+  // The WAL's counters alone, in constant time.
+  WalStats wal_stats() const;
 
  private:
   struct State;

@@ -260,7 +260,7 @@ WriteAheadLog::WriteAheadLog(WalOptions options, RecoveredLog& recovered)
 
 WriteAheadLog::~WriteAheadLog() = default;
 
-void WriteAheadLog::append_entries(const std::vector<raft::Entry>& entries) {
+void WriteAheadLog::append_entries(std::span<const raft::Entry> entries) {
   State& s = *state_;
   s.check_usable();
   for (const raft::Entry& e : entries) {

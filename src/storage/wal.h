@@ -61,6 +61,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -125,7 +126,7 @@ class WriteAheadLog {
 
   // Queue records in memory; nothing reaches the disk before sync(). Entries larger than
   // kMaxRecordPayload are refused (invalid_argument) before anything is queued.
-  void append_entries(const std::vector<raft::Entry>& entries);
+  void append_entries(std::span<const raft::Entry> entries);
   void append_hard_state(const raft::HardState& hard_state);
   void append_snapshot_marker(const SnapshotMarker& marker);
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "faultline/peer.pb.h"
+#include "net/frame.h"
 
 namespace faultline::net {
 namespace {
@@ -39,6 +40,34 @@ TEST(MessageCodec, EveryFieldSurvivesABatchRoundTrip) {
   std::string error;
   ASSERT_TRUE(decode_batch(encode_batch(sent), got, &error)) << error;
   EXPECT_EQ(got, sent);
+}
+
+TEST(MessageCodec, TheDirectEncoderWritesExactlyWhatProtobufWrites) {
+  raft::Message snap;
+  snap.type = raft::MessageType::snap;
+  snap.to = 3;
+  snap.from = 1;
+  snap.term = 1ull << 40;  // multi-byte varints
+  snap.snapshot.data = std::string(300, 's');
+  snap.snapshot.metadata = {100, 6, {1, 2, 0xffffffffffffull}};
+  raft::Message empty_entries = full_message();
+  empty_entries.entries = {{0, 0, ""}, {1, 2, std::string(200, 'x')}};
+  empty_entries.reject = false;
+  empty_entries.context.clear();
+  raft::Message bare;  // every field at its default but the type and the ends
+  bare.type = raft::MessageType::heartbeat;
+  bare.to = 2;
+  bare.from = 1;
+  const std::vector<raft::Message> sent = {full_message(), snap, empty_entries, bare};
+
+  peerpb::RaftBatch batch;
+  for (const raft::Message& m : sent) to_proto(m, *batch.add_messages());
+  EXPECT_EQ(encode_batch(sent), batch.SerializeAsString());
+
+  // As a frame, appended after what a writer already holds.
+  std::string wire = "earlier bytes";
+  append_batch_frame(wire, sent);
+  EXPECT_EQ(wire, "earlier bytes" + encode_frame(FrameType::raft_batch, batch.SerializeAsString()));
 }
 
 TEST(MessageCodec, LocalOnlyTypesNeverCrossTheWire) {
