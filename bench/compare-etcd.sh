@@ -3,9 +3,11 @@
 # settings: a 3-node cluster on loopback (data directories on the same disk, fsync on,
 # heartbeat 100 ms, election timeout 1000 ms), driven by `faultline bench` at the leader:
 #   puts/s, p50, p99 with 1 client and with 64 clients, and each node's resident memory
-#   (VmRSS) after 100,000 puts of 256-byte values, next to the floor this machine allows
+#   (VmRSS) after at least 100,000 puts of 256-byte values (PUTS; more when the timed runs
+#   did more), next to the floor this machine allows
 #   (a 4 KiB append + fdatasync on the same disk, a loopback TCP round trip).
-#   Each row also shows the load average and the nodes' CPU time per put at 64 clients.
+#   Each row also shows the load average, and the nodes' and the bench client's CPU time per
+#   put at 64 clients; with both systems, the ratio of puts/s at 64 clients pair by pair.
 #
 #   bench/compare-etcd.sh                      # both systems, one table
 #   SYSTEMS=etcd bench/compare-etcd.sh         # one system only
@@ -169,6 +171,7 @@ measure() {
   if ((rest > 0)); then
     echo "compare-etcd: $label: $rest more puts, to $PUTS in all" >&2
     bench --clients 64 --conns 8 --total "$rest" --timeout 5s --seed 3 >"$dir/fill.json"
+    done_puts=$((done_puts + $(jq '.summary.writes_ok' "$dir/fill.json")))
   fi
   sleep 1  # let the followers apply the last entries before reading memory
   local rss=() pid
@@ -177,7 +180,7 @@ measure() {
   done
   stop_cluster
 
-  jq -r --arg name "$label" --arg rss "${rss[*]}" --arg load "$load" \
+  jq -r --arg name "$label" --arg rss "${rss[*]}" --arg load "$load" --arg puts "$done_puts" \
     --argjson cpu "$(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK)))" -s '
     def ms: . / 10 | round / 100 | tostring;
     .[0].summary as $one | .[1].summary as $many |
@@ -185,16 +188,21 @@ measure() {
      ($one.ok_per_second | floor | tostring), ($one.latency_us.p50 | ms), ($one.latency_us.p99 | ms),
      ($many.ok_per_second | floor | tostring), ($many.latency_us.p50 | ms), ($many.latency_us.p99 | ms),
      ($cpu / ([$many.writes_ok, 1] | max) | round | tostring),
-     ($rss | split(" ") | map(tonumber) | max | tostring), $rss] | @tsv' \
+     (.[1].client_cpu_us / ([$many.writes_ok, 1] | max) | round | tostring),
+     $puts, ($rss | split(" ") | map(tonumber) | max | tostring), $rss] | @tsv' \
     "$dir/one.json" "$dir/many.json" >>"$work/rows"
   # The disk's fdatasync time moves a lot from minute to minute on a shared machine, so the
   # floor is measured right before each system's 1-client run and printed next to it.
   jq -r --arg name "$label" '.floor |
+    def ms: . / 10 | round / 100 | tostring;
     "floor before \($name) @1: 4 KiB append + fdatasync in the data folder p50" +
-    " \(.fdatasync_4k.p50_us) us, p99 \(.fdatasync_4k.p99_us) us; loopback TCP round trip" +
+    " \(.fdatasync_4k.p50_us) us, p99 \(.fdatasync_4k.p99_us) us alone, p50" +
+    " \(.fdatasync_4k_shared.p50_us) us, p99 \(.fdatasync_4k_shared.p99_us) us with" +
+    " \(.shared_writers) writers at once (the 3 nodes share this disk); loopback TCP round trip" +
     " p50 \(.loopback_rtt.p50_us) us, p99 \(.loopback_rtt.p99_us) us; a 1-client put needs" +
     " at least one fdatasync + two round trips = \((.fdatasync_4k.p50_us +
-      2 * .loopback_rtt.p50_us) / 10 | round / 100) ms"' "$dir/one.json" >>"$work/floors"
+      2 * .loopback_rtt.p50_us) | ms) ms alone, \((.fdatasync_4k_shared.p50_us +
+      2 * .loopback_rtt.p50_us) | ms) ms with the nodes syncing at once"' "$dir/one.json" >>"$work/floors"
 }
 
 # --- the run ---------------------------------------------------------------------------------
@@ -213,11 +221,22 @@ echo "each system: 3 nodes on 127.0.0.1, fsync on, heartbeat ${HEARTBEAT_MS} ms,
   "${ELECTION_MS} ms; puts of ${VALUE_SIZE}-byte values on ${KEY_SPACE} keys, sent to the leader;" \
   "@1: 1 client, @64: 64 clients over 8 connections, ${DURATION} each;" \
   "load: the 1-minute load average as @64 started; node CPU: user + system time of the" \
-  "3 nodes together during @64, per successful put"
+  "3 nodes together during @64, per successful put; bench CPU: the same for the bench client"
 echo
 {
-  printf 'system\tload\tputs/s @1\tp50 ms\tp99 ms\tputs/s @64\tp50 ms\tp99 ms\tnode CPU us/put @64\tRSS MiB after %s puts (max node)\tper node\n' "$PUTS"
+  printf 'system\tload\tputs/s @1\tp50 ms\tp99 ms\tputs/s @64\tp50 ms\tp99 ms\tnode CPU us/put @64\tbench CPU us/put @64\tputs in all\tRSS MiB after them (max node)\tper node\n'
   cat "$work/rows"
 } | column -t -s $'\t' -o ' | '
+# The i-th faultline row against the i-th etcd row: the ratio the issue's target is about.
+awk -F'\t' '$1 == "faultline" {f[++nf] = $6} $1 ~ /^etcd/ {e[++ne] = $6}
+  END {
+    n = nf < ne ? nf : ne
+    if (n == 0) exit
+    line = "faultline / etcd puts/s @64, row by row:"
+    for (i = 1; i <= n; i++) {
+      line = line sprintf(" %.2fx", f[i] / e[i]); sf += f[i]; se += e[i]
+    }
+    printf "\n%s; over all %d pairs: %.2fx\n", line, n, sf / se
+  }' "$work/rows"
 echo
 cat "$work/floors"

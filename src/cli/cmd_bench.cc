@@ -2,6 +2,7 @@
 // etcd). Closed loop with C clients over K connections, or open loop at a fixed rate
 // (latency measured from each request's intended start). See docs/bench.md.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -97,6 +98,19 @@ client::WorkloadSpec workload_from(const BenchFlags& f) {
   return spec;
 }
 
+// User + system CPU time of this process so far, in microseconds.
+std::uint64_t process_cpu_us() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) {
+    return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(t.tv_usec);
+  };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
+
+// Writers of the shared-disk floor probe: the nodes of a 3-node cluster on one disk.
+constexpr unsigned kFloorWriters = 3;
+
 nlohmann::json floor_json(const client::FloorSample& s) {
   return {{"count", s.count}, {"min_us", s.min}, {"p50_us", s.p50}, {"p99_us", s.p99}};
 }
@@ -123,9 +137,12 @@ int run_bench(const BenchFlags& f) {
   client::AsyncKvClient kv(
       {.endpoints = endpoints, .connections = f.conns, .completion_threads = f.threads});
 
-  std::optional<client::FloorSample> disk, rtt;
+  // The floor: a sync alone, then three at once (a 3-node cluster whose logs share the
+  // disk syncs on all three nodes at about the same moment), and a loopback round trip.
+  std::optional<client::FloorSample> disk, disk_shared, rtt;
   if (!f.floor_dir.empty()) {
     disk = client::measure_fdatasync(f.floor_dir);
+    disk_shared = client::measure_fdatasync(f.floor_dir, 200, 4096, kFloorWriters);
     rtt = client::measure_loopback_rtt();
   }
 
@@ -148,6 +165,9 @@ int run_bench(const BenchFlags& f) {
     }
   });
 
+  // The client's own CPU (every thread of this process) during the run: on a machine the
+  // servers share with the client, what the load generator costs matters too.
+  const std::uint64_t cpu_before = process_cpu_us();
   const auto origin = client::Clock::now();
   client::DriveResult run;
   std::string mode;
@@ -169,6 +189,7 @@ int run_bench(const BenchFlags& f) {
     options.progress = &completed;
     run = client::run_closed_loop(kv, workload, options, origin, stop.get_token());
   }
+  const std::uint64_t client_cpu_us = process_cpu_us() - cpu_before;
   watcher.request_stop();
   watcher.join();
   if (show_progress) std::fprintf(stderr, "\r\033[K");
@@ -193,9 +214,14 @@ int run_bench(const BenchFlags& f) {
                         {"value_size", f.value_size},
                         {"key_space", f.key_space},
                         {"stopped_early", run.stopped || run.capped},
+                        {"client_cpu_us", client_cpu_us},
                         {"summary", client::to_json(summary)}};
-    if (disk)
-      j["floor"] = {{"fdatasync_4k", floor_json(*disk)}, {"loopback_rtt", floor_json(*rtt)}};
+    if (disk) {
+      j["floor"] = {{"fdatasync_4k", floor_json(*disk)},
+                    {"fdatasync_4k_shared", floor_json(*disk_shared)},
+                    {"shared_writers", kFloorWriters},
+                    {"loopback_rtt", floor_json(*rtt)}};
+    }
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << fmt::format("faultline bench: {}, {} of {} bytes on {} keys, to {}\n", mode, f.op,
@@ -203,11 +229,15 @@ int run_bench(const BenchFlags& f) {
     if (run.stopped) std::cout << "(interrupted)\n";
     if (run.capped) std::cout << "(stopped at the limit of recorded operations)\n";
     std::cout << client::to_text(summary);
+    std::cout << fmt::format("client CPU  {} us per request (user + system, every thread)\n",
+                             client_cpu_us / std::max<std::uint64_t>(summary.total, 1));
     if (disk) {
       std::cout << fmt::format(
-          "floor       fdatasync of a 4 KiB append in {}: p50 {} us, p99 {} us; "
+          "floor       fdatasync of a 4 KiB append in {}: p50 {} us, p99 {} us alone; "
+          "p50 {} us, p99 {} us with {} writers syncing at once; "
           "loopback TCP round trip: p50 {} us, p99 {} us\n",
-          f.floor_dir, disk->p50, disk->p99, rtt->p50, rtt->p99);
+          f.floor_dir, disk->p50, disk->p99, disk_shared->p50, disk_shared->p99, kFloorWriters,
+          rtt->p50, rtt->p99);
     }
   }
   if (summary.ok == 0) {
@@ -243,8 +273,10 @@ const CommandRegistration registration{
           ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
       sub.add_option("--seed", f->seed, "seed of the key and operation choice");
       sub.add_flag("--leader-only", f->leader_only, "send every request to the current leader");
-      sub.add_option("--floor", f->floor_dir,
-                     "also time a 4 KiB append+fdatasync in this folder and a loopback round trip");
+      sub.add_option(
+          "--floor", f->floor_dir,
+          "also time a 4 KiB append+fdatasync in this folder (alone and 3 at once) and a "
+          "loopback round trip");
       return [f] { return run_bench(*f); };
     }};
 

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <latch>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -55,30 +56,62 @@ bool exchange_byte(int fd, bool send_first) {
   return true;
 }
 
-}  // namespace
+// The file of writer `w` in the probe's folder.
+std::string floor_file_name(unsigned w) {
+  return "faultline-floor-" + std::to_string(::getpid()) + "-" + std::to_string(w) + ".tmp";
+}
 
-FloorSample measure_fdatasync(const std::filesystem::path& dir, std::uint32_t count,
-                              std::size_t block_size) {
-  count = std::min<std::uint32_t>(count, 10'000);
-  const auto path = dir / ("faultline-floor-" + std::to_string(::getpid()) + ".tmp");
+// One writer of measure_fdatasync: appends and syncs `count` blocks to `path`, timing each.
+// Returns an error message, or "" (the file is removed either way).
+std::string append_and_sync(const std::filesystem::path& path, std::uint32_t count,
+                            std::size_t block_size, std::latch& go,
+                            std::vector<record::Micros>& samples) {
   Fd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
-  if (file.fd < 0) throw os_error("cannot create " + path.string());
+  const std::string opened = file.fd < 0 ? os_error("cannot create " + path.string()).what() : "";
+  go.arrive_and_wait();  // every writer starts together, even one that failed to open
+  if (!opened.empty()) return opened;
   std::vector<char> block(block_size, 'f');
-  std::vector<record::Micros> samples;
   samples.reserve(count);
+  std::string failure;
   for (std::uint32_t i = 0; i < count; ++i) {
     auto t0 = Clock::now();
     if (::write(file.fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
         ::fdatasync(file.fd) != 0) {
-      auto error = os_error("append to " + path.string());
-      std::filesystem::remove(path);
-      throw error;
+      failure = os_error("append to " + path.string()).what();
+      break;
     }
     samples.push_back(
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
   }
-  std::filesystem::remove(path);
-  return summarize(std::move(samples));
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  return failure;
+}
+
+}  // namespace
+
+FloorSample measure_fdatasync(const std::filesystem::path& dir, std::uint32_t count,
+                              std::size_t block_size, unsigned writers) {
+  count = std::min<std::uint32_t>(count, 10'000);
+  writers = std::clamp(writers, 1u, 16u);
+  std::latch go(writers);
+  std::vector<std::vector<record::Micros>> samples(writers);
+  std::vector<std::string> failures(writers);
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned w = 1; w < writers; ++w) {
+      threads.emplace_back([&, w] {
+        failures[w] = append_and_sync(dir / floor_file_name(w), count, block_size, go, samples[w]);
+      });
+    }
+    failures[0] = append_and_sync(dir / floor_file_name(0), count, block_size, go, samples[0]);
+  }
+  for (const std::string& f : failures) {
+    if (!f.empty()) throw std::runtime_error(f);
+  }
+  std::vector<record::Micros> all;
+  for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
+  return summarize(std::move(all));
 }
 
 FloorSample measure_loopback_rtt(std::uint32_t count) {

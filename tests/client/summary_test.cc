@@ -199,6 +199,24 @@ TEST(MachineFloor, TimesDurableAppendsAndCleansUp) {
   }
 }
 
+TEST(MachineFloor, TimesWritersSyncingAtOnceTogether) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("floor-test-3-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  FloorSample s = measure_fdatasync(dir, 4, 4096, 3);
+  EXPECT_EQ(s.count, 12u);  // every writer's samples
+  EXPECT_LE(s.min, s.p50);
+  EXPECT_LE(s.p50, s.p99);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));  // every writer's file is gone
+  std::filesystem::remove_all(dir);
+  try {
+    measure_fdatasync(dir / "missing", 1, 4096, 3);
+    FAIL() << "three writers wrote into a folder that does not exist";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MachineFloor, TimesLoopbackRoundTrips) {
   FloorSample s = measure_loopback_rtt(200);
   EXPECT_EQ(s.count, 200u);
