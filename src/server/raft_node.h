@@ -137,9 +137,11 @@ class RaftNode {
   // Stops the loop; every request still waiting is answered with NodeError::stopped.
   void stop();
 
-  // Any thread. Never block.
+  // Peer traffic: only on the node's own thread, i.e. from handlers of the io_context it
+  // runs (the peer transport's); they do not wake the loop, which reads the inbox next.
   void deliver(std::vector<raft::Message>&& messages);
   void report_unreachable(raft::NodeId peer);
+  // Requests: any thread. Never block.
   void write(kv::WriteRequest request, Clock::time_point deadline, WriteDone done);
   void read(kv::RangeRequest request, Clock::time_point deadline, ReadDone done);
   // Serves a read from local state at once (etcd's serializable read).
