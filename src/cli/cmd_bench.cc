@@ -2,7 +2,6 @@
 // etcd). Closed loop with C clients over K connections, or open loop at a fixed rate
 // (latency measured from each request's intended start). See docs/bench.md.
 #include <fmt/format.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/cpu_time.h"
 #include "client/bench_summary.h"
 #include "client/drivers.h"
 #include "client/kv_client.h"
@@ -98,16 +98,6 @@ client::WorkloadSpec workload_from(const BenchFlags& f) {
   return spec;
 }
 
-// User + system CPU time of this process so far, in microseconds.
-std::uint64_t process_cpu_us() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto us = [](const timeval& t) {
-    return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(t.tv_usec);
-  };
-  return us(u.ru_utime) + us(u.ru_stime);
-}
-
 // Writers of the shared-disk floor probe: the nodes of a 3-node cluster on one disk.
 constexpr unsigned kFloorWriters = 3;
 
@@ -167,7 +157,7 @@ int run_bench(const BenchFlags& f) {
 
   // The client's own CPU (every thread of this process) during the run: on a machine the
   // servers share with the client, what the load generator costs matters too.
-  const std::uint64_t cpu_before = process_cpu_us();
+  const double cpu_before = process_cpu_seconds();
   const auto origin = client::Clock::now();
   client::DriveResult run;
   std::string mode;
@@ -189,7 +179,7 @@ int run_bench(const BenchFlags& f) {
     options.progress = &completed;
     run = client::run_closed_loop(kv, workload, options, origin, stop.get_token());
   }
-  const std::uint64_t client_cpu_us = process_cpu_us() - cpu_before;
+  const auto client_cpu_us = static_cast<std::uint64_t>((process_cpu_seconds() - cpu_before) * 1e6);
   watcher.request_stop();
   watcher.join();
   if (show_progress) std::fprintf(stderr, "\r\033[K");

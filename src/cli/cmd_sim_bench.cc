@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/cpu_time.h"
 #include "raft/profiles.h"
 #include "sim/atlas.h"
 #include "sim/scenario.h"
@@ -29,13 +30,6 @@ struct BenchOptions {
   double read_share = 0;
   int atlas_nodes = 0;  // 0: no atlas
 };
-
-// CPU time of the whole process (every thread), in seconds.
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 int time_atlas(int nodes) {
   sim::ExploreOptions o;

@@ -8,10 +8,12 @@
 namespace faultline::net {
 namespace {
 
-void put_u32(std::string& out, std::uint32_t v) {
-  char bytes[4] = {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
-                   static_cast<char>((v >> 16) & 0xff), static_cast<char>((v >> 24) & 0xff)};
-  out.append(bytes, 4);
+// Writes `v` little-endian at `p` (four bytes).
+void put_u32(char* p, std::uint32_t v) {
+  p[0] = static_cast<char>(v & 0xff);
+  p[1] = static_cast<char>((v >> 8) & 0xff);
+  p[2] = static_cast<char>((v >> 16) & 0xff);
+  p[3] = static_cast<char>((v >> 24) & 0xff);
 }
 
 std::uint32_t get_u32(const char* p) {
@@ -34,22 +36,19 @@ bool is_known_frame_type(std::uint8_t type) {
 }
 
 void append_frame(std::string& out, FrameType type, std::string_view payload) {
-  const auto t = static_cast<std::uint8_t>(type);
-  put_u32(out, static_cast<std::uint32_t>(payload.size()));
-  out.push_back(static_cast<char>(t));
-  put_u32(out, frame_checksum(t, payload));
+  const std::size_t header = out.size();
+  out.append(kFrameHeaderBytes, '\0');
   out.append(payload);
+  finish_frame(out, header, type);
 }
 
 void finish_frame(std::string& out, std::size_t header, FrameType type) {
   const auto t = static_cast<std::uint8_t>(type);
-  const std::string_view payload(out.data() + header + kFrameHeaderBytes,
-                                 out.size() - header - kFrameHeaderBytes);
-  std::string head;
+  char* head = out.data() + header;
+  const std::string_view payload(head + kFrameHeaderBytes, out.size() - header - kFrameHeaderBytes);
   put_u32(head, static_cast<std::uint32_t>(payload.size()));
-  head.push_back(static_cast<char>(t));
-  put_u32(head, frame_checksum(t, payload));
-  out.replace(header, kFrameHeaderBytes, head);
+  head[4] = static_cast<char>(t);
+  put_u32(head + 5, frame_checksum(t, payload));
 }
 
 std::string encode_frame(FrameType type, std::string_view payload) {

@@ -113,9 +113,15 @@ std::size_t entry_size(const raft::Entry& e) {
          (e.data.empty() ? 0 : bytes_field_size(e.data.size()));
 }
 
+// The body of the packed `voters` field (proto3 packs repeated scalars).
+std::size_t voters_size(const raft::SnapshotMetadata& m) {
+  std::size_t n = 0;
+  for (raft::NodeId v : m.voters) n += varint_size(v);
+  return n;
+}
+
 std::size_t metadata_size(const raft::SnapshotMetadata& m) {
-  std::size_t voters = 0;
-  for (raft::NodeId v : m.voters) voters += varint_size(v);
+  const std::size_t voters = voters_size(m);
   return uint_field_size(m.index) + uint_field_size(m.term) +
          (voters == 0 ? 0 : bytes_field_size(voters));
 }
@@ -188,10 +194,8 @@ class WireWriter {
       nested(2, metadata_size(s.metadata));
       uint_field(1, s.metadata.index);
       uint_field(2, s.metadata.term);
-      std::size_t voters = 0;
-      for (raft::NodeId v : s.metadata.voters) voters += varint_size(v);
-      if (voters > 0) {
-        nested(3, voters);  // packed, as proto3 repeats scalars
+      if (const std::size_t voters = voters_size(s.metadata); voters > 0) {
+        nested(3, voters);
         for (raft::NodeId v : s.metadata.voters) varint(v);
       }
     }
