@@ -127,11 +127,7 @@ raft::ErrorCode DiskStorage::snapshot(raft::Snapshot& out) const {
   return raft::ErrorCode::ok;
 }
 
-void DiskStorage::save(const raft::HardState* hard_state, const std::vector<raft::Entry>& entries) {
-  save(hard_state, std::vector<raft::Entry>(entries));
-}
-
-void DiskStorage::save(const raft::HardState* hard_state, std::vector<raft::Entry>&& entries) {
+void DiskStorage::save(const raft::HardState* hard_state, std::vector<raft::Entry> entries) {
   State& s = *state_;
   // Validate everything before touching anything, so a refusal changes no state.
   for (std::size_t i = 1; i < entries.size(); ++i) {

@@ -86,9 +86,9 @@ class DiskStorage final : public raft::Storage {
   // in-memory log, truncating any conflicting suffix. Entries must be contiguous and start at
   // most at last_index() + 1; entries at or before the snapshot are skipped (they are
   // committed). Bad input throws invalid_argument and changes nothing. Not durable until sync().
-  void save(const raft::HardState* hard_state, const std::vector<raft::Entry>& entries);
-  // The same, taking the entries over instead of copying them (the server's Ready loop).
-  void save(const raft::HardState* hard_state, std::vector<raft::Entry>&& entries);
+  // Takes the entries by value: a caller that moves them in (the server's Ready loop) copies
+  // nothing.
+  void save(const raft::HardState* hard_state, std::vector<raft::Entry> entries);
   // Makes everything saved so far durable: one write and one fdatasync (group commit).
   void sync();
 
