@@ -101,19 +101,26 @@ TEST(OpenLoop, RecordsWhatWasWrittenAndReadWhenAskedTo) {
   options.limits.total_ops = 100;
   DriveResult run = run_open_loop(kv, generator, options, Clock::now());
   ASSERT_EQ(run.ops.size(), 100u);
-  std::map<std::string, std::string> written;  // every value ever written, per key
-  int reads_seeing_a_write = 0;
+  // Every value written, with its write. Requests overlap, so a read may see a write
+  // issued after it (a later id) that reached the node first: collect them all first.
+  std::map<std::string, const record::Operation*> written;
   for (const auto& op : run.ops) {
     ASSERT_EQ(op.outcome, Outcome::ok);
     if (op.kind == record::OpKind::write) {
       EXPECT_EQ(op.value.size(), 24u);
-      written[op.value] = op.key;
-    } else if (!op.value.empty()) {
-      // A read returns a value some write of this run put under the same key.
-      ASSERT_TRUE(written.count(op.value)) << op.value;
-      EXPECT_EQ(written[op.value], op.key);
-      ++reads_seeing_a_write;
+      written[op.value] = &op;
     }
+  }
+  int reads_seeing_a_write = 0;
+  for (const auto& op : run.ops) {
+    if (op.kind == record::OpKind::write || op.value.empty()) continue;
+    // A read returns a value some write of this run put under the same key, sent
+    // before the read's answer came back.
+    auto it = written.find(op.value);
+    ASSERT_NE(it, written.end()) << op.value;
+    EXPECT_EQ(it->second->key, op.key) << op.value;
+    EXPECT_LE(it->second->sent_us, op.completed_us) << op.value;
+    ++reads_seeing_a_write;
   }
   EXPECT_GT(reads_seeing_a_write, 10);
 }
