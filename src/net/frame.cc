@@ -4,23 +4,13 @@
 #include <cstring>
 
 #include "storage/crc32c.h"
+#include "storage/wal_record.h"
 
 namespace faultline::net {
 namespace {
 
-// Writes `v` little-endian at `p` (four bytes).
-void put_u32(char* p, std::uint32_t v) {
-  p[0] = static_cast<char>(v & 0xff);
-  p[1] = static_cast<char>((v >> 8) & 0xff);
-  p[2] = static_cast<char>((v >> 16) & 0xff);
-  p[3] = static_cast<char>((v >> 24) & 0xff);
-}
-
-std::uint32_t get_u32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return static_cast<std::uint32_t>(u[0]) | (static_cast<std::uint32_t>(u[1]) << 8) |
-         (static_cast<std::uint32_t>(u[2]) << 16) | (static_cast<std::uint32_t>(u[3]) << 24);
-}
+using storage::get_u32;
+using storage::put_u32;
 
 std::uint32_t frame_checksum(std::uint8_t type, std::string_view payload) {
   const char type_byte = static_cast<char>(type);

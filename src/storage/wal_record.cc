@@ -7,9 +7,13 @@
 
 namespace faultline::storage {
 
+void put_u32(char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
 void put_u32(std::string& out, std::uint32_t v) {
   char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  put_u32(b, v);
   out.append(b, 4);
 }
 

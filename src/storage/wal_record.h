@@ -55,7 +55,8 @@ bool decode_hard_state(std::string_view payload, raft::HardState& out);
 bool decode_snapshot_marker(std::string_view payload, SnapshotMarker& out);
 bool decode_segment_header(std::string_view payload, SegmentHeader& out);
 
-// Little-endian helpers shared with the snapshot file format.
+// Little-endian helpers shared with the snapshot file format and the peer frames.
+void put_u32(char* p, std::uint32_t v);  // writes 4 bytes at p
 void put_u32(std::string& out, std::uint32_t v);
 void put_u64(std::string& out, std::uint64_t v);
 std::uint32_t get_u32(const char* p);
