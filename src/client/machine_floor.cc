@@ -99,10 +99,19 @@ FloorSample measure_fdatasync(const std::filesystem::path& dir, std::uint32_t co
   std::vector<std::string> failures(writers);
   {
     std::vector<std::jthread> threads;
-    for (unsigned w = 1; w < writers; ++w) {
-      threads.emplace_back([&, w] {
-        failures[w] = append_and_sync(dir / floor_file_name(w), count, block_size, go, samples[w]);
-      });
+    threads.reserve(writers - 1);
+    try {
+      for (unsigned w = 1; w < writers; ++w) {
+        threads.emplace_back([&, w] {
+          failures[w] =
+              append_and_sync(dir / floor_file_name(w), count, block_size, go, samples[w]);
+        });
+      }
+    } catch (...) {
+      // A thread could not start: count down for every writer that did not start and for
+      // this one, so those that did are not left at the latch (and joined forever).
+      go.count_down(writers - threads.size());
+      throw;
     }
     failures[0] = append_and_sync(dir / floor_file_name(0), count, block_size, go, samples[0]);
   }
