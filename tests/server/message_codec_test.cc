@@ -93,6 +93,24 @@ TEST(MessageCodec, UnknownTypesAndMissingSendersAreRefused) {
   EXPECT_FALSE(from_proto(p, &error).has_value());
 }
 
+// Found by fuzz/peer_batch: a peer's snapshot with data but index 0 was decoded as is, while
+// the core treats it as no snapshot and the encoder leaves it out; decoding now agrees.
+TEST(MessageCodec, ASnapshotAtIndexZeroIsNoSnapshot) {
+  peerpb::RaftMessage p;
+  to_proto(full_message(), p);
+  p.mutable_snapshot()->set_data("state");
+  p.mutable_snapshot()->mutable_metadata()->set_index(0);
+  std::string error;
+  const auto got = from_proto(p, &error);
+  ASSERT_TRUE(got.has_value()) << error;
+  EXPECT_EQ(got->snapshot, raft::Snapshot{});
+
+  std::vector<raft::Message> batch;
+  ASSERT_TRUE(decode_batch(encode_batch({*got}), batch, &error)) << error;
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0], *got);
+}
+
 TEST(MessageCodec, GarbageIsNotABatch) {
   std::vector<raft::Message> got;
   std::string error;
