@@ -43,7 +43,9 @@ json value_json(const std::string& v, const char* what, std::uint64_t id) {
 
 struct Event {
   Micros time;
-  int order;  // at one instant: completions (0), invocations (1), then unknown outcomes (2)
+  // At one instant: completions (0), invocations (1) with the completions of operations
+  // that took less than a microsecond, then unknown outcomes (2).
+  int order;
   std::size_t op;
   std::string type;  // invoke | ok | fail | info
 };
@@ -70,8 +72,11 @@ json to_jepsen_json(const std::vector<Operation>& ops, HistoryFormat format) {
       events.push_back({std::max(last, op.sent_us), 2, i, "info"});
       continue;
     }
-    Micros done = op.completed_us >= 0 ? op.completed_us : op.sent_us;
-    events.push_back({std::max(done, op.sent_us), 0, i, op.outcome == Outcome::ok ? "ok" : "fail"});
+    const Micros done = std::max(op.completed_us >= 0 ? op.completed_us : op.sent_us, op.sent_us);
+    // An answer in the same microsecond as its request (Jepsen's nanoseconds, rounded) goes
+    // with the invocations: after its own, which stable_sort keeps first.
+    events.push_back(
+        {done, done > op.sent_us ? 0 : 1, i, op.outcome == Outcome::ok ? "ok" : "fail"});
   }
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     if (a.time != b.time) return a.time < b.time;
@@ -151,6 +156,15 @@ namespace {
   throw HistoryError("op at position " + std::to_string(at) + ": " + problem);
 }
 
+// A string field of an op map: `fallback` when absent, an error naming it when not a string
+// (nlohmann's own exception would not say where).
+std::string string_field(const json& e, const char* name, std::size_t at) {
+  const auto it = e.find(name);
+  if (it == e.end()) return {};
+  if (!it->is_string()) bad(at, std::string("'") + name + "' must be a string, not " + it->dump());
+  return it->get<std::string>();
+}
+
 std::string value_text(const json& v, std::size_t at) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
@@ -172,7 +186,7 @@ struct Call {
 };
 
 Call parse_call(const json& op, std::size_t at) {
-  std::string f = op.value("f", std::string());
+  std::string f = string_field(op, "f", at);
   const json value = op.contains("value") ? op["value"] : json();
   if (f == "txn" || (f.empty() && value.is_array())) {
     if (!value.is_array() || value.size() != 1 || !value[0].is_array() || value[0].size() != 3) {
@@ -206,10 +220,15 @@ std::vector<Operation> from_jepsen_json(const json& history) {
     if (!e.is_object()) bad(at, "not a JSON object");
     if (!e.contains("process") || !e["process"].is_number_integer()) continue;  // nemesis etc.
     std::int64_t process = e["process"].get<std::int64_t>();
-    std::string type = e.value("type", std::string());
-    Micros time = e.contains("time") && e["time"].is_number()
-                      ? static_cast<Micros>(e["time"].get<double>() / 1000.0)
-                      : static_cast<Micros>(at);
+    std::string type = string_field(e, "type", at);
+    Micros time = static_cast<Micros>(at);
+    if (e.contains("time") && e["time"].is_number()) {
+      // Nanoseconds; any that fit in 64 bits (a larger number would not fit in Micros either).
+      const double ns = e["time"].get<double>();
+      if (!(ns >= 0 && ns < 9.2e18))
+        bad(at, "time must be from 0 to 9.2e18 ns, not " + e["time"].dump());
+      time = static_cast<Micros>(ns / 1000.0);
+    }
     Call call = parse_call(e, at);
     if (type == "invoke") {
       if (open.count(process)) {
@@ -242,7 +261,13 @@ std::vector<Operation> from_jepsen_json(const json& history) {
     op.outcome = type == "ok" ? Outcome::ok : Outcome::fail;
     op.completed_us = std::max(time, op.sent_us);
     if (op.kind == OpKind::read && type == "ok") op.value = value_text(call.value, at);
-    if (type == "fail") op.error = e.value("error", std::string("fail"));
+    if (type == "fail") {
+      // Jepsen's errors are often structures ([":not-found", ...]): kept as their JSON text.
+      const auto error = e.find("error");
+      op.error = error == e.end()     ? "fail"
+                 : error->is_string() ? error->get<std::string>()
+                                      : error->dump();
+    }
   }
   return ops;
 }

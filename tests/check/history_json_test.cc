@@ -117,6 +117,35 @@ TEST(HistoryJson, AnExportedHistoryReadsBackToTheSameOpsAndVerdict) {
   }
 }
 
+// Found by fuzz/history: an answer within the microsecond of its request (Jepsen's
+// nanoseconds, rounded down) sorted before its own invocation, and the export failed.
+TEST(HistoryJson, AnOperationShorterThanAMicrosecondExportsInvokeFirst) {
+  json j = json::parse(R"([
+    {"process": 0, "type": "invoke", "f": "txn", "value": [["w", "x", 1]], "time": 1000},
+    {"process": 0, "type": "ok", "f": "txn", "value": [["w", "x", 1]], "time": 1500},
+    {"process": 1, "type": "invoke", "f": "txn", "value": [["r", "x", null]], "time": 1700},
+    {"process": 1, "type": "ok", "f": "txn", "value": [["r", "x", 1]], "time": 3000}
+  ])");
+  const auto ops = from_jepsen_json(j);
+  ASSERT_EQ(ops.size(), 2u);
+  ASSERT_EQ(ops[0].sent_us, ops[0].completed_us);
+  const json out = to_jepsen_json(ops);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0]["type"], "invoke");
+  EXPECT_EQ(out[0]["op_id"], ops[0].id);
+  // The write's answer and the read's request share a microsecond: each op is invoked
+  // before it completes, and the two may overlap.
+  for (const std::uint64_t id : {ops[0].id, ops[1].id}) {
+    int invoked = -1, completed = -1;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (out[i]["op_id"] != id) continue;
+      (out[i]["type"] == "invoke" ? invoked : completed) = static_cast<int>(i);
+    }
+    EXPECT_LT(invoked, completed) << "op " << id;
+  }
+  EXPECT_EQ(check_history(from_jepsen_json(out)).verdict, Verdict::valid);
+}
+
 TEST(HistoryJson, AHandWrittenKnossosHistoryIsRead) {
   // The flat shape, with an :info op and a nemesis op that must be skipped.
   json j = json::parse(R"([
@@ -157,6 +186,31 @@ TEST(HistoryJson, ImportErrorsNameThePosition) {
       error_of(R"([{"process":0,"type":"invoke","f":"cas","value":[1,2]}])").find("unsupported f"),
       std::string::npos);
   EXPECT_NE(error_of(R"({"not":"an array"})").find("JSON array"), std::string::npos);
+  // Found by fuzz/history: a field of the wrong type escaped as nlohmann's own exception
+  // (no position), and a time beyond 64 bits was converted regardless.
+  EXPECT_NE(error_of(R"([{"process":0,"type":["ok"],"f":"write","value":1}])")
+                .find("position 0: 'type' must be a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"([{"process":0,"type":"invoke","f":7,"value":1}])")
+                .find("position 0: 'f' must be a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"([{"process":0,"type":"invoke","f":"write","value":1,"time":1e300}])")
+                .find("position 0: time must be"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"([{"process":0,"type":"invoke","f":"write","value":1,"time":-5}])")
+                .find("position 0: time must be"),
+            std::string::npos);
+}
+
+TEST(HistoryJson, AStructuredFailureReasonIsKeptAsItsJson) {
+  const auto ops = from_jepsen_json(json::parse(R"([
+    {"process": 0, "type": "invoke", "f": "write", "value": 1, "time": 1000},
+    {"process": 0, "type": "fail", "f": "write", "value": 1, "time": 2000,
+     "error": ["not-found", 3]}
+  ])"));
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].outcome, record::Outcome::fail);
+  EXPECT_EQ(ops[0].error, R"(["not-found",3])");
 }
 
 TEST(HistoryJson, ExportAndLoadThroughAFile) {
