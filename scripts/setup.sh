@@ -2,6 +2,7 @@
 # Installs faultline's build dependencies (Debian 12 packages) and builds it.
 #   scripts/setup.sh              # release build in build/
 #   scripts/setup.sh --sanitize   # AddressSanitizer + UBSan build in build-asan/
+#   scripts/setup.sh --fuzz       # the libFuzzer targets (Clang) in build-fuzz/ (docs/fuzzing.md)
 # Idempotent: packages already present are not reinstalled; ccache keeps rebuilds quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ packages=(
   librsvg2-dev fonts-dejavu-core
   etcd-server etcd-client nftables iproute2 jq
 )
+if [[ ${1:-} == --fuzz ]]; then packages+=(clang); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,6 +36,10 @@ cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [[ ${1:-} == --sanitize ]]; then
   build_dir=build-asan
   cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=ON)
+elif [[ ${1:-} == --fuzz ]]; then
+  build_dir=build-fuzz
+  export CC=clang CXX=clang++
+  cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFAULTLINE_FUZZ=ON -DFAULTLINE_TESTS=OFF)
 fi
 # Paths are made relative to the checkout and the build folder is not hashed, so a clean
 # clone in another folder (CI) reuses what an earlier build on this machine compiled.
