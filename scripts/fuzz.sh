@@ -12,7 +12,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(peer_batch peer_frames wal_records wal_recovery kv_command kv_snapshot scenario history)
+  targets=(peer_batch peer_frames wal_records wal_recovery kv_command kv_snapshot scenario run_record history)
 fi
 
 scripts/setup.sh --fuzz
