@@ -1,13 +1,19 @@
 // What the fuzz targets share: a reader that takes typed values from the fuzzer's bytes
-// (zero once they run out, so every input is a valid program), and the check that turns a
-// broken property into a crash the fuzzer reports with its input.
+// (zero once they run out, so every input is a valid program), the check that turns a
+// broken property into a crash the fuzzer reports with its input, and whole-file I/O in a
+// scratch folder for the targets that go through files.
 #pragma once
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -46,6 +52,24 @@ class Bytes {
 [[noreturn]] inline void broken(const char* what) {
   std::fprintf(stderr, "property broken: %s\n", what);
   std::abort();
+}
+
+// A path of this process's own under /dev/shm (memory: syncs cost nothing), or the
+// temporary folder where there is none.
+inline std::filesystem::path scratch_path(const std::string& what) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+  return base / ("faultline-fuzz-" + what + "-" + std::to_string(::getpid()));
+}
+
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_file(const std::filesystem::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace faultline::fuzz

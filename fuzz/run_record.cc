@@ -5,12 +5,8 @@
 // the same record; a bare ops.csv reads like the record's own.
 #include "record/run_record.h"
 
-#include <unistd.h>
-
 #include <array>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "analysis/analysis.h"
@@ -25,21 +21,6 @@ namespace fs = std::filesystem;
 
 constexpr std::array<const char*, 4> kFiles = {"meta.json", "ops.csv", "samples.csv",
                                                "faults.jsonl"};
-
-fs::path scratch(const char* what) {
-  const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  return base / ("faultline-fuzz-record-" + std::to_string(::getpid()) + "-" + what);
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // A small real record: 3 nodes for 3 s, reads and writes, the leader crashed and restarted.
 const std::array<std::string, kFiles.size()>& base_files() {
@@ -65,10 +46,10 @@ restart = "kill"
     sim::SimRequest request;
     request.scenario = &scenario;
     request.profile = "etcd-3.5";
-    const fs::path dir = scratch("base");
+    const fs::path dir = fuzz::scratch_path("record-base");
     record::save(sim::simulate(request).record, dir);
     std::array<std::string, kFiles.size()> out;
-    for (std::size_t i = 0; i < kFiles.size(); ++i) out[i] = read_file(dir / kFiles[i]);
+    for (std::size_t i = 0; i < kFiles.size(); ++i) out[i] = fuzz::read_file(dir / kFiles[i]);
     fs::remove_all(dir);
     return out;
   }();
@@ -86,13 +67,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const auto& base = base_files();
   const std::size_t replaced = data[0] % kFiles.size();
-  const fs::path dir = scratch("in");
+  const fs::path dir = fuzz::scratch_path("record-in");
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (std::size_t i = 0; i < kFiles.size(); ++i) {
-    write_file(dir / kFiles[i],
-               i == replaced ? std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1)
-                             : std::string_view(base[i]));
+    fuzz::write_file(dir / kFiles[i],
+                     i == replaced
+                         ? std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1)
+                         : std::string_view(base[i]));
   }
   record::RunRecord loaded;
   bool ok = true;
@@ -113,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!ok) return 0;
 
   analysis::analyze(loaded, analysis::Options{.lin_step_budget = 20'000});
-  const fs::path again_dir = scratch("again");
+  const fs::path again_dir = fuzz::scratch_path("record-again");
   record::save(loaded, again_dir);
   record::RunRecord again;
   try {

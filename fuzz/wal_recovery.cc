@@ -4,10 +4,7 @@
 // a log that keeps the WAL's promises: entries without a gap after the snapshot marker, a
 // commit index not past the log, and the same state again when the recovered log is
 // reopened (a torn tail, once truncated, is gone).
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "fuzz_support.h"
@@ -19,23 +16,6 @@ namespace {
 
 using namespace faultline;
 namespace fs = std::filesystem;
-
-fs::path scratch_dir() {
-  const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  return base / ("faultline-fuzz-wal-" + std::to_string(::getpid()));
-}
-
-std::string segment_name(std::uint64_t seq, std::uint64_t first_index) {
-  char name[64];
-  std::snprintf(name, sizeof name, "%016llx-%016llx.wal", static_cast<unsigned long long>(seq),
-                static_cast<unsigned long long>(first_index));
-  return name;
-}
-
-void write_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // One segment's bytes: its header (right or wrong), then records chosen by the input.
 std::string build_segment(fuzz::Bytes& in, std::uint64_t seq, std::uint64_t first_index) {
@@ -95,14 +75,14 @@ bool same(const storage::RecoveredLog& a, const storage::RecoveredLog& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::Bytes in(data, size);
-  const fs::path dir = scratch_dir();
+  const fs::path dir = fuzz::scratch_path("wal");
   fs::remove_all(dir);
   fs::create_directories(dir);
   const int segments = 1 + in.u8() % 3;
   for (int s = 0; s < segments; ++s) {
     const std::uint64_t first_index = in.u8() % 12u;
-    write_file(dir / segment_name(static_cast<std::uint64_t>(s), first_index),
-               build_segment(in, static_cast<std::uint64_t>(s), first_index));
+    fuzz::write_file(dir / storage::segment_file_name(static_cast<std::uint64_t>(s), first_index),
+                     build_segment(in, static_cast<std::uint64_t>(s), first_index));
   }
   storage::RecoveredLog first;
   bool opened = false;

@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if ((${#targets[@]} == 0)); then
-  targets=(peer_batch peer_frames wal_records wal_recovery kv_command kv_snapshot scenario run_record history)
-fi
 
 scripts/setup.sh --fuzz
+if ((${#targets[@]} == 0)); then  # every target fuzz/CMakeLists.txt builds
+  for bin in build-fuzz/fuzz/fuzz_*; do targets+=("${bin##*/fuzz_}"); done
+fi
 found=0
 for t in "${targets[@]}"; do
   bin=build-fuzz/fuzz/fuzz_$t
