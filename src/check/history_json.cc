@@ -156,7 +156,7 @@ namespace {
   throw HistoryError("op at position " + std::to_string(at) + ": " + problem);
 }
 
-// A string field of an op map: `fallback` when absent, an error naming it when not a string
+// A string field of an op map: empty when absent, an error naming it when not a string
 // (nlohmann's own exception would not say where).
 std::string string_field(const json& e, const char* name, std::size_t at) {
   const auto it = e.find(name);
