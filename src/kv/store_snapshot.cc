@@ -2,7 +2,8 @@
 //   magic "faultKV" + u8 version, zigzag revision, varint key count, then per key in key
 //   order: bytes key, bytes value, zigzag create_revision, zigzag mod_revision, zigzag version.
 // restore() checks every invariant a save() guarantees (keys sorted and unique, revisions in
-// order and not past the store's revision) before it replaces anything.
+// order and not past the store's revision, a key's version no more than the revisions it
+// lived through) before it replaces anything.
 #include "kv/byte_codec.h"
 #include "kv/store.h"
 
@@ -11,6 +12,10 @@ namespace {
 
 constexpr std::string_view kSnapshotMagic = "faultKV";
 constexpr std::uint8_t kSnapshotVersion = 1;
+// Far beyond any real store (a million writes a second for 140,000 years) and far enough
+// from INT64_MAX that the next write's revision + 1 cannot overflow. Only a damaged
+// snapshot carries more.
+constexpr Revision kMaxRevision = Revision{1} << 62;
 
 }  // namespace
 
@@ -44,6 +49,8 @@ bool KvStore::restore(std::string_view bytes, std::string& error) {
   }
   const Revision revision = in.zigzag("revision");
   if (in.ok() && revision < 1) in.fail("revision below 1");
+  if (in.ok() && revision >= kMaxRevision)
+    in.fail("revision " + std::to_string(revision) + " out of range");
   const std::uint64_t count = in.count("key count");
 
   Map keys;
@@ -59,7 +66,8 @@ bool KvStore::restore(std::string_view bytes, std::string& error) {
       in.fail("keys out of order");
     }
     if (rec.create_revision < 1 || rec.mod_revision < rec.create_revision ||
-        rec.mod_revision > revision || rec.version < 1) {
+        rec.mod_revision > revision || rec.version < 1 ||
+        rec.version > rec.mod_revision - rec.create_revision + 1) {
       in.fail("revisions of key '" + std::string(key) + "' are inconsistent");
     }
     if (!in.ok()) break;

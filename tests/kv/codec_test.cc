@@ -3,6 +3,11 @@
 // trailing junk) must be refused with an error, never crash or half-apply.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <limits>
+#include <vector>
+
+#include "kv/byte_codec.h"
 #include "kv/command.h"
 #include "kv/store.h"
 
@@ -145,6 +150,47 @@ TEST(KvSnapshot, MalformedSnapshotsAreRefusedAndTheStoreIsUntouched) {
   EXPECT_NE(error.find("trailing bytes"), std::string::npos) << error;
   EXPECT_FALSE(target.restore("definitely not a snapshot", error));
   EXPECT_EQ(target, before);
+}
+
+// A snapshot written by hand: header, revision, then (key, value, create, mod, version).
+std::string a_snapshot(std::int64_t revision,
+                       std::vector<std::array<std::int64_t, 3>> revisions_of_keys) {
+  std::string out = "faultKV";
+  ByteWriter w(out);
+  w.u8(1);
+  w.zigzag(revision);
+  w.varint(revisions_of_keys.size());
+  for (std::size_t i = 0; i < revisions_of_keys.size(); ++i) {
+    w.bytes("key" + std::to_string(i));
+    w.bytes("value");
+    for (std::int64_t v : revisions_of_keys[i]) w.zigzag(v);
+  }
+  return out;
+}
+
+TEST(KvSnapshot, RevisionsAndVersionsThatNoStoreCanReachAreRefused) {
+  KvStore target;
+  std::string error;
+  // The hand-written form is the real one: a consistent snapshot restores.
+  ASSERT_TRUE(target.restore(a_snapshot(9, {{2, 9, 3}, {4, 4, 1}}), error)) << error;
+  EXPECT_EQ(target.revision(), 9);
+  const KvStore before = target;
+
+  // At INT64_MAX the next write's revision would overflow.
+  EXPECT_FALSE(target.restore(a_snapshot(std::numeric_limits<std::int64_t>::max(), {}), error));
+  EXPECT_NE(error.find("out of range"), std::string::npos) << error;
+  EXPECT_FALSE(target.restore(a_snapshot(std::int64_t{1} << 62, {}), error));
+  // A key changed at most once per revision from its creation to its last change.
+  EXPECT_FALSE(target.restore(a_snapshot(9, {{2, 9, 9}}), error));
+  EXPECT_NE(error.find("inconsistent"), std::string::npos) << error;
+  EXPECT_FALSE(
+      target.restore(a_snapshot(9, {{1, 1, std::numeric_limits<std::int64_t>::max()}}), error));
+  EXPECT_EQ(target, before);
+  // The largest accepted revision still leaves room to write.
+  ASSERT_TRUE(target.restore(a_snapshot((std::int64_t{1} << 62) - 1, {}), error)) << error;
+  PutResponse p;
+  EXPECT_EQ(target.put({.key = "k", .value = "v"}, p), KvError::ok);
+  EXPECT_EQ(p.revision, std::int64_t{1} << 62);
 }
 
 }  // namespace
