@@ -1,13 +1,10 @@
-// The metrics listener's HTTP server: parse one request, hand it to the handler, write
-// its answer, close.
+// The metrics listener's HTTP server: read one request (net/http_request.h parses it),
+// hand it to the handler, write its answer, close.
 #include "net/http_server.h"
 
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <asio.hpp>
-#include <charconv>
-#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -25,12 +22,20 @@ std::string_view http_reason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 413:
-      return "Payload Too Large";
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return "Status";
   }
@@ -51,119 +56,92 @@ std::string serialize(const HttpResponse& r) {
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(asio::io_context& io, tcp::socket socket, const HttpServer::Handler& handler)
-      : io_(io), socket_(std::move(socket)), handler_(handler) {}
+  HttpConnection(asio::io_context& io, tcp::socket socket, const HttpServer::Handler& handler,
+                 std::chrono::milliseconds deadline)
+      : io_(io), socket_(std::move(socket)), handler_(handler), deadline_(deadline), timer_(io) {}
 
-  void start() { read_more(); }
+  void start() {
+    arm_deadline();
+    read_more();
+  }
 
  private:
+  enum class Phase { reading, answering, writing, closed };
+
+  // Reading: a client that has not sent its whole request in time gets 408. Writing: one
+  // that does not take the answer in time is dropped. Answering has no deadline of ours:
+  // the handlers bound their own waits.
+  void arm_deadline() {
+    timer_.expires_after(deadline_);
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec) return;  // re-armed or cancelled
+      if (self->phase_ == Phase::reading) {
+        self->write({408, "text/plain; charset=utf-8", "request not received in time\n"});
+      } else if (self->phase_ == Phase::writing) {
+        self->close();
+      }
+    });
+  }
+
   void read_more() {
-    auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(chunk_),
-                            [self](const asio::error_code& ec, std::size_t n) {
-                              if (ec) return;  // the client went away; nothing to answer
-                              self->buffer_.append(self->chunk_, n);
-                              self->parse();
+                            [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              if (ec || self->phase_ != Phase::reading)
+                                return;  // gone, or already answered
+                              self->parsed(self->parser_.feed(std::string_view(self->chunk_, n)));
                             });
   }
 
-  void parse() {
-    if (header_end_ == std::string::npos) {
-      header_end_ = buffer_.find("\r\n\r\n");
-      if (header_end_ == std::string::npos) {
-        if (buffer_.size() > HttpServer::kMaxHeaderBytes) return fail(413, "headers too large\n");
+  void parsed(HttpRequestParser::Status status) {
+    switch (status) {
+      case HttpRequestParser::Status::need_more:
         return read_more();
-      }
-      if (!parse_header()) return;
+      case HttpRequestParser::Status::refused:
+        return write(
+            {parser_.refusal_status(), "text/plain; charset=utf-8", parser_.refusal() + "\n"});
+      case HttpRequestParser::Status::complete:
+        break;
     }
-    const std::size_t have = buffer_.size() - (header_end_ + 4);
-    if (have < content_length_) return read_more();
-    request_.body = buffer_.substr(header_end_ + 4, content_length_);
-    auto self = shared_from_this();
-    handler_(request_, [self](HttpResponse response) {
+    phase_ = Phase::answering;
+    timer_.cancel();
+    handler_(parser_.request(), [self = shared_from_this()](HttpResponse response) {
       asio::post(self->io_, [self, response = std::move(response)] { self->write(response); });
     });
   }
 
-  bool parse_header() {
-    const std::string_view head(buffer_.data(), header_end_);
-    const auto line_end = head.find("\r\n");
-    const std::string_view line = head.substr(0, line_end);
-    const auto sp1 = line.find(' ');
-    const auto sp2 = line.find(' ', sp1 == std::string_view::npos ? sp1 : sp1 + 1);
-    if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) {
-      fail(400, "malformed request line\n");
-      return false;
-    }
-    request_.method = std::string(line.substr(0, sp1));
-    std::string target(line.substr(sp1 + 1, sp2 - sp1 - 1));
-    if (const auto q = target.find('?'); q != std::string::npos) {
-      request_.query = target.substr(q + 1);
-      target.resize(q);
-    }
-    request_.path = std::move(target);
-    // Only Content-Length matters here (no chunked bodies: no client of ours sends them).
-    std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-    while (pos < head.size()) {
-      auto end = head.find("\r\n", pos);
-      if (end == std::string_view::npos) end = head.size();
-      const std::string_view field = head.substr(pos, end - pos);
-      const auto colon = field.find(':');
-      if (colon != std::string_view::npos) {
-        std::string name(field.substr(0, colon));
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string_view value = field.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        if (name == "content-length") {
-          const auto [p, ec] =
-              std::from_chars(value.data(), value.data() + value.size(), content_length_);
-          if (ec != std::errc()) {
-            fail(400, "bad Content-Length\n");
-            return false;
-          }
-          if (content_length_ > HttpServer::kMaxBodyBytes) {
-            fail(413, "body too large\n");
-            return false;
-          }
-        } else if (name == "transfer-encoding") {
-          fail(400, "chunked bodies are not supported; send Content-Length\n");
-          return false;
-        }
-      }
-      pos = end + 2;
-    }
-    return true;
-  }
-
-  void fail(int status, std::string body) {
-    write(HttpResponse{status, "text/plain; charset=utf-8", std::move(body)});
-  }
-
   void write(const HttpResponse& response) {
-    auto self = shared_from_this();
+    if (phase_ == Phase::writing || phase_ == Phase::closed) return;
+    phase_ = Phase::writing;
+    arm_deadline();
     auto out = std::make_shared<std::string>(serialize(response));
-    asio::async_write(socket_, asio::buffer(*out),
-                      [self, out](const asio::error_code&, std::size_t) {
-                        asio::error_code ignored;
-                        self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-                        self->socket_.close(ignored);
-                      });
+    asio::async_write(
+        socket_, asio::buffer(*out),
+        [self = shared_from_this(), out](const asio::error_code&, std::size_t) { self->close(); });
+  }
+
+  void close() {
+    if (phase_ == Phase::closed) return;
+    phase_ = Phase::closed;
+    timer_.cancel();
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
   asio::io_context& io_;
   tcp::socket socket_;
   const HttpServer::Handler& handler_;
+  const std::chrono::milliseconds deadline_;
+  asio::steady_timer timer_;
+  Phase phase_ = Phase::reading;
   char chunk_[4096];
-  std::string buffer_;
-  std::size_t header_end_ = std::string::npos;
-  std::size_t content_length_ = 0;
-  HttpRequest request_;
+  HttpRequestParser parser_;
 };
 
 class HttpServer::Impl {
  public:
-  Impl(std::vector<HostPort> listen, Handler handler)
-      : listen(std::move(listen)), handler(std::move(handler)) {}
+  Impl(std::vector<HostPort> listen, Handler handler, std::chrono::milliseconds deadline)
+      : listen(std::move(listen)), handler(std::move(handler)), deadline(deadline) {}
 
   void accept(tcp::acceptor& acceptor) {
     acceptor.async_accept([this, &acceptor](const asio::error_code& ec, tcp::socket socket) {
@@ -171,20 +149,22 @@ class HttpServer::Impl {
         if (ec != asio::error::operation_aborted) accept(acceptor);
         return;
       }
-      std::make_shared<HttpConnection>(io, std::move(socket), handler)->start();
+      std::make_shared<HttpConnection>(io, std::move(socket), handler, deadline)->start();
       accept(acceptor);
     });
   }
 
   std::vector<HostPort> listen;
   Handler handler;
+  std::chrono::milliseconds deadline;
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::thread thread;
 };
 
-HttpServer::HttpServer(std::vector<HostPort> listen, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(listen), std::move(handler))) {}
+HttpServer::HttpServer(std::vector<HostPort> listen, Handler handler,
+                       std::chrono::milliseconds deadline)
+    : impl_(std::make_unique<Impl>(std::move(listen), std::move(handler), deadline)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -1,24 +1,21 @@
 // A deliberately small HTTP/1.1 server for the metrics listener: GET /metrics, GET
 // /health and the fault-hook admin calls. One request per connection (the answer closes
-// it), bounded headers and bodies, one I/O thread. Handlers answer asynchronously, so a
-// health check that waits for a Raft round trip does not hold the thread.
+// it), bounded headers and bodies (net/http_request.h), one I/O thread. A client has a
+// deadline to send its whole request (else 408) and another to take the answer, so a
+// stalled client cannot hold a socket. Handlers answer asynchronously, so a health check
+// that waits for a Raft round trip does not hold the thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "net/http_request.h"
 #include "net/url.h"
 
 namespace faultline::net {
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
-  std::string query;   // after '?', undecoded
-  std::string body;
-};
 
 struct HttpResponse {
   int status = 200;
@@ -32,10 +29,11 @@ class HttpServer {
   using Respond = std::function<void(HttpResponse)>;
   using Handler = std::function<void(const HttpRequest&, Respond)>;
 
-  static constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
-  static constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+  // For the request to arrive whole, and again for the answer to be taken.
+  static constexpr std::chrono::milliseconds kDefaultDeadline{10'000};
 
-  HttpServer(std::vector<HostPort> listen, Handler handler);
+  HttpServer(std::vector<HostPort> listen, Handler handler,
+             std::chrono::milliseconds deadline = kDefaultDeadline);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
