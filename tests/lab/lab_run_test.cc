@@ -99,16 +99,30 @@ TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
 
 // The lossy follower's climbing term leaks through the lossy link and deposes the leader
 // while the fault lasts (at 30% loss; at 70% the link is as good as cut and the leader
-// falls only at heal: scenarios/lossy-link.toml).
+// falls only at heal: scenarios/lossy-link.toml). Whether a higher-term answer gets
+// through in a given run is chance: real etcd 3.4 kept its leader through the fault (and
+// lost it at heal) in 1 of 10 runs in a row on 26 Nov, and in one CI run (docs/results.md,
+// section 4). So every run must show the campaign, and one of up to three the deposition
+// during the fault.
 TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) {
-  const auto deposed_during_the_fault = [](const nlohmann::json& s, const std::string& what) {
+  const auto campaigns = [](const nlohmann::json& s, const std::string& what) {
     if (!s.contains("phases")) {
       ADD_FAILURE() << what << ": no run";
-      return;
+      return false;
     }
     EXPECT_GE(term_rise(s, "during"), 3u) << what << ": the lossy follower campaigns";
-    EXPECT_GE(elections(s, "during"), 1) << what << ": a higher-term answer leaks through";
     EXPECT_EQ(verdict(s), "disrupted") << what;
+    return true;
+  };
+  const auto deposed_during_the_fault = [&](const std::vector<std::string>& args,
+                                            const std::string& what) {
+    for (int run = 1; run <= 3; ++run) {
+      const nlohmann::json s = lab("lossy-link", args);
+      if (!campaigns(s, what)) return;
+      if (elections(s, "during") >= 1) return;
+    }
+    ADD_FAILURE() << what << ": in three runs no higher-term answer deposed the leader during "
+                  << "the fault";
   };
   const auto undisturbed = [](const nlohmann::json& s, const std::string& what) {
     if (!s.contains("phases")) {
@@ -118,13 +132,17 @@ TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) 
     EXPECT_EQ(term_rise(s, "during") + term_rise(s, "after"), 0u) << what;
     EXPECT_EQ(elections(s, "during") + elections(s, "after"), 0) << what;
   };
-  deposed_during_the_fault(lab("lossy-link", {"--system", "etcd"}), "etcd");
+  deposed_during_the_fault({"--system", "etcd"}, "etcd");
   undisturbed(lab("lossy-link", {"--system", "etcd", "--pre-vote"}), "etcd --pre-vote");
-  deposed_during_the_fault(lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.4"}),
+  deposed_during_the_fault({"--system", "faultline", "--profile", "etcd-3.4"},
                            "faultline etcd-3.4");
   undisturbed(lab("lossy-link", {"--system", "faultline", "--profile", "etcd-3.5"}),
               "faultline etcd-3.5");
-  deposed_during_the_fault(run_model("lossy-link", "etcd-3.4"), "sim etcd-3.4");
+  // The model is one seed, the same every time: it must show both in its one run.
+  const nlohmann::json model = run_model("lossy-link", "etcd-3.4");
+  if (campaigns(model, "sim etcd-3.4")) {
+    EXPECT_GE(elections(model, "during"), 1) << "sim etcd-3.4";
+  }
   undisturbed(run_model("lossy-link", "etcd-3.5"), "sim etcd-3.5");
 }
 
