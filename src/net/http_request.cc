@@ -48,22 +48,40 @@ HttpRequestParser::Status HttpRequestParser::refuse(int status, std::string why)
   return status_ = Status::refused;
 }
 
+// The end of the head: the first empty line, found as a LF followed by LF or CRLF, so that
+// a client ending its lines in bare LF is refused at once rather than left waiting for a
+// CRLF CRLF that never comes. Returns the position of that first LF, or npos.
+std::size_t HttpRequestParser::find_empty_line(std::size_t from) const {
+  for (std::size_t i = buffer_.find('\n', from); i != std::string::npos;
+       i = buffer_.find('\n', i + 1)) {
+    if (i + 1 >= buffer_.size()) return std::string::npos;
+    if (buffer_[i + 1] == '\n') return i;
+    if (buffer_[i + 1] == '\r') {
+      if (i + 2 >= buffer_.size()) return std::string::npos;
+      if (buffer_[i + 2] == '\n') return i;
+    }
+  }
+  return std::string::npos;
+}
+
 HttpRequestParser::Status HttpRequestParser::feed(std::string_view bytes) {
   if (status_ != Status::need_more) return status_;
   const std::size_t searched = buffer_.size();
   buffer_.append(bytes);
   if (body_start_ == std::string::npos) {
-    // The terminator may straddle the previous read.
-    const std::size_t from = searched < 3 ? 0 : searched - 3;
-    const std::size_t head_end = buffer_.find("\r\n\r\n", from);
-    if (head_end == std::string::npos) {
-      // A head within the limit and its terminator would have been found by now.
+    // The empty line may straddle the previous read.
+    const std::size_t lf = find_empty_line(searched < 2 ? 0 : searched - 2);
+    if (lf == std::string::npos) {
+      // A head within the limit and its CRLF CRLF would have been found by now.
       if (buffer_.size() >= kMaxHeaderBytes + 4) return refuse(431, "request head too large");
       return status_;
     }
-    if (head_end > kMaxHeaderBytes) return refuse(431, "request head too large");
-    if (!parse_head(std::string_view(buffer_).substr(0, head_end))) return status_;
-    body_start_ = head_end + 4;
+    // In "head CR LF CR LF" the first LF is one past the head.
+    if (lf > kMaxHeaderBytes + 1) return refuse(431, "request head too large");
+    const bool crlf_crlf = lf >= 1 && buffer_[lf - 1] == '\r' && buffer_[lf + 1] == '\r';
+    if (!crlf_crlf) return refuse(400, "bare CR or LF in the request head");
+    if (!parse_head(std::string_view(buffer_).substr(0, lf - 1))) return status_;
+    body_start_ = lf + 3;
   }
   if (buffer_.size() - body_start_ < content_length_) return status_;
   request_.body = buffer_.substr(body_start_, content_length_);

@@ -41,6 +41,7 @@ class HttpRequestParser {
 
  private:
   Status refuse(int status, std::string why);
+  std::size_t find_empty_line(std::size_t from) const;
   bool parse_head(std::string_view head);
 
   Status status_ = Status::need_more;
