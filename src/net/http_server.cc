@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "net/accept_loop.h"
+
 namespace faultline::net {
 
 using asio::ip::tcp;
@@ -143,22 +145,12 @@ class HttpServer::Impl {
   Impl(std::vector<HostPort> listen, Handler handler, std::chrono::milliseconds deadline)
       : listen(std::move(listen)), handler(std::move(handler)), deadline(deadline) {}
 
-  void accept(tcp::acceptor& acceptor) {
-    acceptor.async_accept([this, &acceptor](const asio::error_code& ec, tcp::socket socket) {
-      if (ec) {
-        if (ec != asio::error::operation_aborted) accept(acceptor);
-        return;
-      }
-      std::make_shared<HttpConnection>(io, std::move(socket), handler, deadline)->start();
-      accept(acceptor);
-    });
-  }
-
   std::vector<HostPort> listen;
   Handler handler;
   std::chrono::milliseconds deadline;
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::unique_ptr<AcceptLoop>> accept_loops;  // one per acceptor
   std::thread thread;
 };
 
@@ -182,7 +174,15 @@ void HttpServer::start() {
     ports_.push_back(acceptor->local_endpoint().port());
     impl_->acceptors.push_back(std::move(acceptor));
   }
-  for (auto& acceptor : impl_->acceptors) impl_->accept(*acceptor);
+  for (auto& acceptor : impl_->acceptors) {
+    impl_->accept_loops.push_back(std::make_unique<AcceptLoop>(
+        *acceptor, "metrics listener", [impl = impl_.get()](tcp::socket socket) {
+          std::make_shared<HttpConnection>(impl->io, std::move(socket), impl->handler,
+                                           impl->deadline)
+              ->start();
+        }));
+    impl_->accept_loops.back()->start();
+  }
   impl_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "metrics-http");
     auto guard = asio::make_work_guard(impl_->io);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "faultline/peer.pb.h"
+#include "net/accept_loop.h"
 #include "net/message_codec.h"
 
 namespace faultline::net {
@@ -155,11 +156,15 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
 
 class PeerTransport::Impl {
  public:
-  Impl(PeerTransport& t) : transport(t), acceptor(io) {}
+  Impl(PeerTransport& t)
+      : transport(t),
+        acceptor(io),
+        accept_loop(acceptor, "peer transport", [this](tcp::socket s) { accept(std::move(s)); }) {}
 
   PeerTransport& transport;
   asio::io_context io;
   tcp::acceptor acceptor;
+  AcceptLoop accept_loop;
   std::map<raft::NodeId, std::unique_ptr<OutboundLink>> links;
   std::map<raft::NodeId, std::unique_ptr<DelayLine>> inbound_delay;
   std::set<std::shared_ptr<InboundSession>> sessions;
@@ -176,20 +181,10 @@ class PeerTransport::Impl {
     return it == transport.peer_counters_.end() ? nullptr : it->second.get();
   }
 
-  void accept() {
-    acceptor.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
-      if (ec) {
-        if (ec != asio::error::operation_aborted) {
-          spdlog::warn("peer transport: accept failed: {}", ec.message());
-          accept();
-        }
-        return;
-      }
-      auto session = std::make_shared<InboundSession>(*this, std::move(socket));
-      sessions.insert(session);
-      session->start();
-      accept();
-    });
+  void accept(tcp::socket socket) {
+    auto session = std::make_shared<InboundSession>(*this, std::move(socket));
+    sessions.insert(session);
+    session->start();
   }
 
   // A verified Hello from `peer`: an older session from it is stale (it reconnected).
@@ -602,7 +597,7 @@ void PeerTransport::start() {
     impl_->inbound_delay[p.id] = std::make_unique<DelayLine>(
         impl_->io, [this](std::vector<raft::Message>&& due) { deliver_(std::move(due)); });
   }
-  impl_->accept();
+  impl_->accept_loop.start();
   for (auto& [id, link] : impl_->links) link->start();
   impl_->started = true;
   if (!options_.own_thread) return;
