@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/ports.h"
+
 namespace faultline::net {
 namespace {
 
@@ -28,10 +30,7 @@ std::chrono::nanoseconds process_cpu() {
 
 int connect_to(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = testing::loopback_address(port);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   return fd;
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "support/ports.h"
+
 namespace faultline::net {
 namespace {
 
@@ -31,10 +33,7 @@ class RawClient {
     if (receive_buffer > 0) {
       ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in addr = testing::loopback_address(port);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
   ~RawClient() { ::close(fd_); }
