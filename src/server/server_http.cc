@@ -124,7 +124,10 @@ void Server::handle_faults(const net::HttpRequest& r,
       f.drop = rule.value("drop", false);
       f.drop_probability = rule.value("drop_probability", 0.0);
       const double delay_ms = rule.value("delay_ms", 0.0);
-      if (!(delay_ms >= 0)) throw std::invalid_argument("delay_ms must not be negative");
+      // Checked before the conversion: a double beyond int64's range has no integer value.
+      constexpr double max_ms = static_cast<double>(net::kMaxFaultDelay.count()) / 1000.0;
+      if (!(delay_ms >= 0 && delay_ms <= max_ms))
+        throw std::invalid_argument(fmt::format("delay_ms must be between 0 and {}", max_ms));
       f.delay = std::chrono::microseconds(static_cast<std::int64_t>(delay_ms * 1000.0));
       if (std::string problem = net::validate(f); !problem.empty()) {
         throw std::invalid_argument(problem);

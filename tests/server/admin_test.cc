@@ -59,6 +59,8 @@ TEST(Admin, BadFaultRulesAreRefusedWholeAndChangeNothing) {
            R"({"peer": "n1", "drop": true})",  // itself
            R"({"peer": "n2", "drop_probability": 2})",
            R"({"peer": "n2", "delay_ms": -5})",
+           R"({"peer": "n2", "delay_ms": 60001})",
+           R"({"peer": "n2", "delay_ms": 1e30})",  // beyond int64 once in microseconds
            R"({"peer": "n2", "direction": "sideways", "drop": true})",
            R"({"peer": "n2", "dorp": true})",
            R"([{"peer": "n2", "drop": true}, {"peer": "nobody", "drop": true}])",
