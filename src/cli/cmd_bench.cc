@@ -19,6 +19,7 @@
 #include "client/drivers.h"
 #include "client/kv_client.h"
 #include "client/machine_floor.h"
+#include "sim/scenario.h"
 
 namespace faultline::cli {
 namespace {
@@ -28,26 +29,16 @@ using namespace std::chrono_literals;
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
-// "10s", "500ms", "2m", "1.5s", or a bare number of seconds.
+// A duration as scenarios write it ("10s", "500ms", "2m", "1.5s"), or a bare number of
+// seconds.
 std::chrono::microseconds parse_duration(const std::string& text, const char* flag) {
-  std::size_t used = 0;
-  double number = 0;
-  try {
-    number = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string unit = text.substr(used);
-  double scale = unit.empty() || unit == "s" ? 1e6
-                 : unit == "ms"              ? 1e3
-                 : unit == "us"              ? 1
-                 : unit == "m"               ? 60e6
-                                             : -1;
-  if (used == 0 || scale < 0 || !(number >= 0)) {
+  const bool bare = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+  const auto us = sim::parse_duration(bare ? text + "s" : text);
+  if (!us) {
     throw std::invalid_argument(
         fmt::format("{}: '{}' is not a duration like 10s, 500ms or 2m", flag, text));
   }
-  return std::chrono::microseconds(static_cast<std::int64_t>(number * scale));
+  return std::chrono::microseconds(*us);
 }
 
 struct BenchFlags {

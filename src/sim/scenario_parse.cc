@@ -557,6 +557,8 @@ std::optional<Micros> parse_duration(std::string_view text) {
     scale = 1e6;
   else if (unit == "m")
     scale = 60e6;
+  else if (unit == "h")
+    scale = 3600e6;
   else
     return std::nullopt;
   double us = value * scale;

@@ -50,6 +50,7 @@ TEST(ScenarioFormat, DurationsNeedAUnit) {
   EXPECT_EQ(parse_duration("0.2ms"), 200);
   EXPECT_EQ(parse_duration("250us"), 250);
   EXPECT_EQ(parse_duration("2m"), 120'000'000);
+  EXPECT_EQ(parse_duration("1.5h"), 5'400'000'000);
   EXPECT_EQ(parse_duration("20.25s"), 20'250'000);
   EXPECT_FALSE(parse_duration("20"));
   EXPECT_FALSE(parse_duration("s"));
