@@ -1,7 +1,8 @@
 // `faultline sim` as a user meets it: a bad scenario is refused with file, line and problem
 // and exit code 2 before anything runs; an unknown profile too; a good run exits 0 and
 // prints a table or one JSON object per run. `faultline explore` likewise refuses bad options
-// with exit code 2 and prints coverage and the grid.
+// with exit code 2 and prints coverage and the grid. `faultline bench` refuses a duration
+// that is not one before it connects anywhere.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -139,3 +140,13 @@ TEST(ExploreCommand, PrintsCoverageAndOneGridLinePerCase) {
 }
 
 }  // namespace
+
+// `faultline bench` reads durations as scenarios do (and a bare number as seconds); what is
+// not one is refused before any connection, never converted to a wrong length.
+TEST(BenchCommand, ADurationThatIsNotOneIsRefusedWithExitCode2) {
+  for (const char* bad : {"inf", "1e300s", "-1s", "10 s", "2d"}) {
+    auto o = faultline(std::string("bench --endpoints 127.0.0.1:1 --duration '") + bad + "'");
+    EXPECT_EQ(o.exit_code, 2) << bad;
+    EXPECT_NE(o.err.find("is not a duration"), std::string::npos) << bad << ": " << o.err;
+  }
+}
