@@ -86,6 +86,10 @@ int run_bench(const BenchOptions& o) {
   scenario.duration_us = *duration;
   scenario.workload.rate = o.rate;
   scenario.workload.read_share = o.read_share;
+  if (std::string problem = sim::memory_problem(scenario); !problem.empty()) {
+    std::fprintf(stderr, "faultline sim-bench: %s\n", problem.c_str());
+    return kCannotRun;
+  }
 
   std::printf(
       "sim-bench: %d nodes, %.0f ops/s (%.0f%% reads), %s simulated per run, profile %s, "

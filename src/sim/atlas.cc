@@ -70,6 +70,13 @@ void validate_explore(const ExploreOptions& o) {
     if (!raft::find_profile(p))
       throw std::invalid_argument("explore: unknown profile `" + p +
                                   "` (known: " + raft::profile_names() + ")");
+  Scenario run;  // what every run holds: the whole cluster's load, start to end
+  run.name = "explore";
+  run.nodes = o.nodes;
+  run.duration_us = o.warmup_us + o.lag_us + o.topology_us;
+  run.workload.rate = o.rate;
+  if (std::string problem = memory_problem(run); !problem.empty())
+    throw std::invalid_argument("explore: " + problem);
 }
 
 namespace {

@@ -69,7 +69,20 @@ struct SimResult {
   Micros settled_at_us = -1;
 };
 
-// Runs one simulation. Throws std::invalid_argument for an unknown profile (nothing runs).
+// A run keeps every request's record and every node's whole log until it ends: about
+// this many bytes for `scenario` (docs/simulator.md#memory says how it was measured).
+std::uint64_t estimated_run_bytes(const Scenario& scenario);
+
+// This machine's physical memory in bytes (2^62 when the system does not say).
+std::uint64_t physical_memory_bytes();
+
+// Why a run of `scenario` cannot fit in `available_bytes` of memory (it would need more
+// than 80% of them), or empty when it can.
+std::string memory_problem(const Scenario& scenario,
+                           std::uint64_t available_bytes = physical_memory_bytes());
+
+// Runs one simulation. Throws std::invalid_argument for an unknown profile, or for a
+// scenario this machine's memory cannot hold (memory_problem); nothing runs then.
 // An invariant violation stops the run early; record.meta.violation says which, with the
 // seed and the step.
 SimResult simulate(const SimRequest& request);
@@ -86,8 +99,9 @@ class Simulation;  // simulation.h
 // (profile, seed) from one warm-up.
 class SimFork {
  public:
-  // The run of `scenario` without its faults, for `profile` (a raft::profiles() name;
-  // std::invalid_argument otherwise) and `seed`, at time 0 with nothing handled yet.
+  // The run of `scenario` without its faults, for `profile` (a raft::profiles() name) and
+  // `seed`, at time 0 with nothing handled yet. std::invalid_argument for an unknown
+  // profile or a scenario too big for this machine, as simulate().
   SimFork(const Scenario& scenario, std::string_view profile, std::uint64_t seed);
   SimFork(const SimFork& other);  // a copy of the state, which goes on independently
   SimFork& operator=(const SimFork&) = delete;

@@ -73,6 +73,26 @@ TEST(SimCommand, AnUnknownProfileOrScenarioIsRefusedWithExitCode2) {
   EXPECT_NE(o2.err.find("no-such-scenario"), std::string::npos) << o2.err;
 }
 
+TEST(SimCommand, ARunTooBigForMemoryIsRefusedWithExitCode2AndNothingRuns) {
+  auto p =
+      write_scenario("huge", "name = \"huge\"\nduration = \"24h\"\n[workload]\nrate = 1000000\n");
+  auto out_dir =
+      std::filesystem::temp_directory_path() / ("sim-cli-huge-" + std::to_string(::getpid()));
+  auto o = faultline("sim " + p.string() + " --out " + out_dir.string());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("GiB in memory"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << "nothing runs: " << o.out;
+  EXPECT_FALSE(std::filesystem::exists(out_dir)) << "nothing is written";
+  std::filesystem::remove(p);
+
+  o = faultline("sim-bench --rate 1000000 --duration 100000s");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("GiB in memory"), std::string::npos) << o.err;
+  o = faultline("explore --nodes 3 --seeds 1 -p raft --rate 100000 --duration 3600s");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("GiB in memory"), std::string::npos) << o.err;
+}
+
 TEST(SimCommand, PrintsOneJsonObjectPerRunAndWritesRecords) {
   auto p = write_scenario("tiny",
                           "name = \"tiny\"\nduration = \"5s\"\n[workload]\nrate = 100\n"

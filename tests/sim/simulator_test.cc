@@ -296,5 +296,25 @@ TEST(Simulator, AnUnknownProfileRunsNothing) {
   EXPECT_THROW(simulate(SimRequest{&s, "no-such-profile", 1, {}}), std::invalid_argument);
 }
 
+// A run keeps all it did in memory; one that cannot fit is refused before it starts, not
+// ended by std::bad_alloc or the kernel's OOM killer part-way.
+TEST(Simulator, ARunTooBigForMemoryIsRefusedBeforeItStarts) {
+  Scenario s = short_scenario("");
+  constexpr std::uint64_t kGiB = 1ull << 30;
+  EXPECT_EQ(memory_problem(s, 24 * kGiB), "");
+  EXPECT_NE(memory_problem(s, 1 << 20).find("GiB in memory"), std::string::npos);
+
+  s.workload.rate = 1e6;
+  s.duration_us = 24ll * 3600 * 1'000'000;  // 86.4 billion requests: no machine holds them
+  EXPECT_GT(estimated_run_bytes(s), 1000 * 24 * kGiB);
+  try {
+    simulate(SimRequest{&s, "raft", 1, {}});
+    ADD_FAILURE() << "a run of 86.4 billion requests started";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("shorten `duration`"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(SimFork(s, "raft", 1), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace faultline::sim
