@@ -140,7 +140,8 @@ int run_sim(const SimOptions& o) {
   Progress progress("sim " + scenario.name, several ? requests.size() : 0);
   analysis::Options analysis_options;
   analysis_options.check_linearizability = !o.no_lin;
-  sim::parallel_for(requests.size(), o.threads, [&](std::size_t i) {
+  // One run per core, or fewer when the runs are long enough to fill memory together.
+  sim::parallel_for(requests.size(), sim::runs_at_once(scenario, o.threads), [&](std::size_t i) {
     const auto& req = requests[i];
     sim::SimResult result = sim::simulate(req);
     if (!o.out.empty())

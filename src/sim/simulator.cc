@@ -56,6 +56,13 @@ std::uint64_t physical_memory_bytes() {
   return bytes;
 }
 
+unsigned runs_at_once(const Scenario& s, unsigned threads, std::uint64_t available_bytes) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const double fit =
+      0.8 * static_cast<double>(available_bytes) / static_cast<double>(estimated_run_bytes(s));
+  return fit >= threads ? threads : std::max(1u, static_cast<unsigned>(fit));
+}
+
 namespace {
 
 void check_fits_in_memory(const Scenario& s) {

@@ -81,6 +81,11 @@ std::uint64_t physical_memory_bytes();
 std::string memory_problem(const Scenario& scenario,
                            std::uint64_t available_bytes = physical_memory_bytes());
 
+// How many runs of `scenario` to run at once: `threads` (0: one per core), fewer when
+// their memory together would pass 80% of `available_bytes`, at least one.
+unsigned runs_at_once(const Scenario& scenario, unsigned threads,
+                      std::uint64_t available_bytes = physical_memory_bytes());
+
 // Runs one simulation. Throws std::invalid_argument for an unknown profile, or for a
 // scenario this machine's memory cannot hold (memory_problem); nothing runs then.
 // An invariant violation stops the run early; record.meta.violation says which, with the

@@ -316,5 +316,18 @@ TEST(Simulator, ARunTooBigForMemoryIsRefusedBeforeItStarts) {
   EXPECT_THROW(SimFork(s, "raft", 1), std::invalid_argument);
 }
 
+TEST(Simulator, LongRunsRunFewerAtOnceWhenTheirMemoryWouldNotFitTogether) {
+  Scenario s = short_scenario("");
+  const std::uint64_t one = estimated_run_bytes(s);
+  const auto room_for = [&](double runs) {  // memory in which `runs` runs take 80%
+    return static_cast<std::uint64_t>(static_cast<double>(one) * runs / 0.8) + 1;
+  };
+  EXPECT_EQ(runs_at_once(s, 2, room_for(100)), 2u);
+  EXPECT_EQ(runs_at_once(s, 8, room_for(3.5)), 3u);
+  EXPECT_EQ(runs_at_once(s, 2, room_for(1.5)), 1u);
+  EXPECT_EQ(runs_at_once(s, 2, room_for(0.5)), 1u) << "never none: simulate() refuses it";
+  EXPECT_GE(runs_at_once(s, 0, room_for(100)), 1u);
+}
+
 }  // namespace
 }  // namespace faultline::sim
