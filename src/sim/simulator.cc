@@ -17,6 +17,13 @@
 #include "sim/simulation.h"
 
 namespace faultline::sim {
+namespace {
+
+// The share of physical memory runs may take: the rest is the system's and the
+// analysis's.
+constexpr double kUsableMemory = 0.8;
+
+}  // namespace
 
 std::uint64_t estimated_run_bytes(const Scenario& s) {
   // Measured (maximum resident size of `faultline sim` at 1000 writes/s, 60 s against
@@ -32,17 +39,17 @@ std::uint64_t estimated_run_bytes(const Scenario& s) {
 
 std::string memory_problem(const Scenario& s, std::uint64_t available_bytes) {
   const std::uint64_t need = estimated_run_bytes(s);
-  if (static_cast<double>(need) <= 0.8 * static_cast<double>(available_bytes)) return {};
+  if (static_cast<double>(need) <= kUsableMemory * static_cast<double>(available_bytes)) return {};
   constexpr double kGiB = 1024.0 * 1024 * 1024;
   char text[400];
   std::snprintf(text, sizeof text,
                 "a run of `%s` would hold about %.1f GiB in memory (%.0f requests of %d bytes "
-                "on %d nodes: every request's record and every node's log), more than 80%% "
+                "on %d nodes: every request's record and every node's log), more than %.0f%% "
                 "of this machine's %.1f GiB; shorten `duration`, or lower `rate` or "
                 "`value_size`",
                 s.name.c_str(), static_cast<double>(need) / kGiB,
                 s.workload.rate * static_cast<double>(s.duration_us) / 1e6, s.workload.value_size,
-                s.nodes, static_cast<double>(available_bytes) / kGiB);
+                s.nodes, kUsableMemory * 100, static_cast<double>(available_bytes) / kGiB);
   return text;
 }
 
@@ -58,8 +65,8 @@ std::uint64_t physical_memory_bytes() {
 
 unsigned runs_at_once(const Scenario& s, unsigned threads, std::uint64_t available_bytes) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  const double fit =
-      0.8 * static_cast<double>(available_bytes) / static_cast<double>(estimated_run_bytes(s));
+  const double fit = kUsableMemory * static_cast<double>(available_bytes) /
+                     static_cast<double>(estimated_run_bytes(s));
   return fit >= threads ? threads : std::max(1u, static_cast<unsigned>(fit));
 }
 
