@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -49,6 +50,20 @@ LinkShape cut_between(const TopologyCase& c, int a, int b) {
   return s;
 }
 
+// What every run holds: the whole cluster's load, start to end.
+Scenario whole_run(const ExploreOptions& o) {
+  Scenario run;
+  run.name = "explore";
+  run.nodes = o.nodes;
+  run.duration_us = o.warmup_us + o.lag_us + o.topology_us;
+  run.workload.rate = o.rate;
+  return run;
+}
+
+std::uint64_t available_memory(const ExploreOptions& o) {
+  return o.memory_bytes ? o.memory_bytes : physical_memory_bytes();
+}
+
 }  // namespace
 
 void validate_explore(const ExploreOptions& o) {
@@ -70,13 +85,35 @@ void validate_explore(const ExploreOptions& o) {
     if (!raft::find_profile(p))
       throw std::invalid_argument("explore: unknown profile `" + p +
                                   "` (known: " + raft::profile_names() + ")");
-  Scenario run;  // what every run holds: the whole cluster's load, start to end
-  run.name = "explore";
-  run.nodes = o.nodes;
-  run.duration_us = o.warmup_us + o.lag_us + o.topology_us;
-  run.workload.rate = o.rate;
-  if (std::string problem = memory_problem(run); !problem.empty())
+  if (std::string problem = memory_problem(whole_run(o), available_memory(o)); !problem.empty())
     throw std::invalid_argument("explore: " + problem);
+}
+
+std::uint64_t seeds_at_once(const ExploreOptions& o, const std::vector<Micros>& fork_times) {
+  const Scenario run = whole_run(o);
+  const std::uint64_t available = available_memory(o);
+  const double usable = static_cast<double>(usable_memory_bytes(available));
+  const double running = static_cast<double>(runs_at_once(run, o.threads, available)) *
+                         static_cast<double>(estimated_run_bytes(run));
+  const double profiles =
+      static_cast<double>(o.profiles.empty() ? raft::profiles().size() : o.profiles.size());
+  double per_seed = 0;  // every profile's warm-up, copied at each fork time
+  for (Micros t : fork_times)
+    per_seed += profiles * static_cast<double>(estimated_state_bytes(run, t));
+  if (usable - running < per_seed) {
+    constexpr double kGiB = 1024.0 * 1024 * 1024;
+    char text[400];
+    std::snprintf(text, sizeof text,
+                  "explore: the warm-ups of one seed (%.0f profiles, each kept at %zu points) "
+                  "would hold about %.1f GiB beside %.1f GiB for the runs going on from them, "
+                  "more than the %.1f GiB usable of this machine's %.1f GiB; lower --rate or "
+                  "--duration, or name fewer profiles",
+                  profiles, fork_times.size(), per_seed / kGiB, running / kGiB, usable / kGiB,
+                  static_cast<double>(available) / kGiB);
+    throw std::invalid_argument(text);
+  }
+  const double fit = std::floor((usable - running) / per_seed);
+  return fit >= static_cast<double>(o.seeds) ? o.seeds : static_cast<std::uint64_t>(fit);
 }
 
 namespace {
@@ -240,44 +277,55 @@ ExploreResult explore(const ExploreOptions& options) {
   std::sort(fork_times.begin(), fork_times.end());
   fork_times.erase(std::unique(fork_times.begin(), fork_times.end()), fork_times.end());
   if (fork_times.empty()) fork_times.push_back(0);  // nothing to share; still one fork
-  std::vector<std::vector<SimFork>> forks(profiles.size() * seeds);  // [profile * seeds + seed - 1]
-  parallel_for(forks.size(), options.threads, [&](std::size_t i) {
-    auto& chain = forks[i];
-    chain.reserve(fork_times.size());
-    chain.emplace_back(scenarios.front(), profiles[i / seeds], 1 + i % seeds);
-    for (std::size_t k = 0; k < fork_times.size(); ++k) {
-      if (k > 0) chain.push_back(chain.back());
-      chain.back().run_through(fork_times[k] - 1);
-    }
-  });
-  auto fork_for = [&](std::size_t profile, std::uint64_t seed,
-                      const Scenario& sc) -> const SimFork& {
-    const auto& chain = forks[profile * seeds + seed - 1];
-    if (sc.faults.empty()) return chain.back();
-    const auto k = std::lower_bound(fork_times.begin(), fork_times.end(), sc.faults.front().at_us);
-    return chain[static_cast<std::size_t>(k - fork_times.begin())];
-  };
+  // The warm-ups of a batch of seeds are kept while every run of those seeds goes on from
+  // them; one batch holds every seed unless memory is short (seeds_at_once).
+  const std::uint64_t batch = seeds_at_once(result.options, fork_times);
+  const unsigned threads =
+      runs_at_once(whole_run(options), options.threads, available_memory(options));
+  for (std::uint64_t first = 1; first <= seeds; first += batch) {
+    const std::uint64_t count = std::min(batch, seeds - first + 1);
+    std::vector<std::vector<SimFork>> forks(profiles.size() *
+                                            count);  // [profile * count + seed - first]
+    parallel_for(forks.size(), threads, [&](std::size_t i) {
+      auto& chain = forks[i];
+      chain.reserve(fork_times.size());
+      chain.emplace_back(scenarios.front(), profiles[i / count], first + i % count);
+      for (std::size_t k = 0; k < fork_times.size(); ++k) {
+        if (k > 0) chain.push_back(chain.back());
+        chain.back().run_through(fork_times[k] - 1);
+      }
+    });
+    auto fork_for = [&](std::size_t profile, std::uint64_t seed,
+                        const Scenario& sc) -> const SimFork& {
+      const auto& chain = forks[profile * count + seed - first];
+      if (sc.faults.empty()) return chain.back();
+      const auto k =
+          std::lower_bound(fork_times.begin(), fork_times.end(), sc.faults.front().at_us);
+      return chain[static_cast<std::size_t>(k - fork_times.begin())];
+    };
 
-  parallel_for(facts.size(), options.threads, [&](std::size_t i) {
-    const std::size_t case_index = i / per_case;
-    const std::size_t profile_index = (i % per_case) / seeds;
-    const std::string& profile = profiles[profile_index];
-    const std::uint64_t seed = 1 + i % seeds;
-    const Scenario& scenario = scenarios[case_index];
-    SimResult run = fork_for(profile_index, seed, scenario)
-                        .run(SimRequest{&scenario, profile, seed, {}, options.settle_us});
-    extend_settled(run, scenarios[case_index]);
-    const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
-    RunFacts& f = facts[i];
-    f.settled = run.settled != Settled::no;
-    f.verdict = summary.verdict;
-    f.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
-    f.elections = summary.during.elections + summary.after.elections;
-    for (const auto& ev : run.record.faults)
-      f.unresolved |= ev.detail.find("unresolved") != std::string::npos;
-    f.violation = run.record.meta.violation;
-    if (options.on_run_done) options.on_run_done();
-  });
+    const std::size_t batch_per_case = profiles.size() * count;
+    parallel_for(cases.size() * batch_per_case, threads, [&](std::size_t j) {
+      const std::size_t case_index = j / batch_per_case;
+      const std::size_t profile_index = (j % batch_per_case) / count;
+      const std::string& profile = profiles[profile_index];
+      const std::uint64_t seed = first + j % count;
+      const Scenario& scenario = scenarios[case_index];
+      SimResult run = fork_for(profile_index, seed, scenario)
+                          .run(SimRequest{&scenario, profile, seed, {}, options.settle_us});
+      extend_settled(run, scenarios[case_index]);
+      const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
+      RunFacts& f = facts[case_index * per_case + profile_index * seeds + seed - 1];
+      f.settled = run.settled != Settled::no;
+      f.verdict = summary.verdict;
+      f.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
+      f.elections = summary.during.elections + summary.after.elections;
+      for (const auto& ev : run.record.faults)
+        f.unresolved |= ev.detail.find("unresolved") != std::string::npos;
+      f.violation = run.record.meta.violation;
+      if (options.on_run_done) options.on_run_done();
+    });
+  }
 
   result.runs = facts.size();
   for (const RunFacts& f : facts) result.settled_runs += f.settled;

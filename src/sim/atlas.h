@@ -37,6 +37,9 @@ struct ExploreOptions {
   // simulated to the end. tests/sim/atlas_test.cc checks both give the same atlas.
   Micros settle_us = 3'000'000;
   unsigned threads = 0;  // 0: every core
+  // The memory explore plans for (0: this machine's physical memory): the warm-ups of as
+  // many seeds as fit are kept at once (see seeds_at_once), the rest wait their turn.
+  std::uint64_t memory_bytes = 0;
   // Called once per finished run, from any worker thread (concurrently): a progress bar.
   std::function<void()> on_run_done;
 };
@@ -81,6 +84,13 @@ void extend_settled(SimResult& run, const Scenario& scenario);
 // Throws std::invalid_argument, naming the option, for options explore() cannot run: a
 // size outside 2..5, an unknown profile, no seeds, a bad time or rate.
 void validate_explore(const ExploreOptions& options);
+
+// explore() simulates each (profile, seed)'s warm-up once and keeps a copy of it at
+// each of `fork_times` while the cases are run from it. How many seeds' warm-ups (for
+// every profile) it keeps at once beside the runs going on from them: every seed for the
+// usual options, fewer when they would not fit in the usable memory (usable_memory_bytes),
+// at least one. Throws std::invalid_argument when not even one seed fits.
+std::uint64_t seeds_at_once(const ExploreOptions& options, const std::vector<Micros>& fork_times);
 
 // Runs every case for every profile and seed in parallel. Throws std::invalid_argument
 // for bad options (a size outside 2..5, an unknown profile, no seeds, a bad time or

@@ -23,23 +23,41 @@ namespace {
 // analysis's.
 constexpr double kUsableMemory = 0.8;
 
+// Measured (maximum resident size of `faultline sim` at 1000 writes/s, 60 s against
+// 180 s, on 1, 3 and 5 nodes, 10- and 1000-byte values): about 300 bytes per request,
+// 50 more per node, and twice each value's size whatever the number of nodes (the log's
+// entries carry op ids; the record holds the values); 64 MiB the process holds anyway.
+constexpr double kFixed = 64.0 * 1024 * 1024, kPerRequest = 300, kPerRequestPerNode = 50;
+// A run's own state besides its requests (nodes, queues, samples): `faultline explore`
+// keeping 500 against 2,000 seeds' warm-ups measured 16-27 KiB (docs/simulator.md#memory).
+constexpr double kPerRun = 32.0 * 1024;
+
+double state_bytes(const Scenario& s, Micros through_us) {
+  const double requests = s.workload.rate * static_cast<double>(through_us) / 1e6;
+  const double per_request =
+      kPerRequest + kPerRequestPerNode * s.nodes + 2.0 * s.workload.value_size;
+  return kPerRun + requests * per_request;
+}
+
+std::uint64_t to_bytes(double bytes) { return static_cast<std::uint64_t>(std::min(bytes, 1e18)); }
+
 }  // namespace
 
 std::uint64_t estimated_run_bytes(const Scenario& s) {
-  // Measured (maximum resident size of `faultline sim` at 1000 writes/s, 60 s against
-  // 180 s, on 1, 3 and 5 nodes, 10- and 1000-byte values): about 300 bytes per request,
-  // 50 more per node, and twice each value's size whatever the number of nodes (the log's
-  // entries carry op ids; the record holds the values).
-  constexpr double kFixed = 64.0 * 1024 * 1024, kPerRequest = 300, kPerRequestPerNode = 50;
-  const double requests = s.workload.rate * static_cast<double>(s.duration_us) / 1e6;
-  const double per_request =
-      kPerRequest + kPerRequestPerNode * s.nodes + 2.0 * s.workload.value_size;
-  return static_cast<std::uint64_t>(std::min(kFixed + requests * per_request, 1e18));
+  return to_bytes(kFixed + state_bytes(s, s.duration_us));
+}
+
+std::uint64_t estimated_state_bytes(const Scenario& s, Micros through_us) {
+  return to_bytes(state_bytes(s, through_us));
+}
+
+std::uint64_t usable_memory_bytes(std::uint64_t available_bytes) {
+  return to_bytes(kUsableMemory * static_cast<double>(available_bytes));
 }
 
 std::string memory_problem(const Scenario& s, std::uint64_t available_bytes) {
   const std::uint64_t need = estimated_run_bytes(s);
-  if (static_cast<double>(need) <= kUsableMemory * static_cast<double>(available_bytes)) return {};
+  if (need <= usable_memory_bytes(available_bytes)) return {};
   constexpr double kGiB = 1024.0 * 1024 * 1024;
   char text[400];
   std::snprintf(text, sizeof text,
@@ -65,7 +83,7 @@ std::uint64_t physical_memory_bytes() {
 
 unsigned runs_at_once(const Scenario& s, unsigned threads, std::uint64_t available_bytes) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  const double fit = kUsableMemory * static_cast<double>(available_bytes) /
+  const double fit = static_cast<double>(usable_memory_bytes(available_bytes)) /
                      static_cast<double>(estimated_run_bytes(s));
   return fit >= threads ? threads : std::max(1u, static_cast<unsigned>(fit));
 }

@@ -69,12 +69,21 @@ struct SimResult {
   Micros settled_at_us = -1;
 };
 
+// This machine's physical memory in bytes (2^62 when the system does not say).
+std::uint64_t physical_memory_bytes();
+
 // A run keeps every request's record and every node's whole log until it ends: about
 // this many bytes for `scenario` (docs/simulator.md#memory says how it was measured).
 std::uint64_t estimated_run_bytes(const Scenario& scenario);
 
-// This machine's physical memory in bytes (2^62 when the system does not say).
-std::uint64_t physical_memory_bytes();
+// What one run of `scenario` holds by `through_us` (its requests' records and its nodes'
+// logs so far), without the share the process holds whatever it runs: what a fork's
+// warm-up (SimFork) keeps while the runs forked from it go on.
+std::uint64_t estimated_state_bytes(const Scenario& scenario, Micros through_us);
+
+// The memory runs may plan for out of `available_bytes`: 80% of it (the rest is the
+// system's and the analysis's).
+std::uint64_t usable_memory_bytes(std::uint64_t available_bytes = physical_memory_bytes());
 
 // Why a run of `scenario` cannot fit in `available_bytes` of memory (it would need more
 // than 80% of them), or empty when it can.

@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "sim/atlas.h"
+#include "sim/simulator.h"
 #include "sim/topology.h"
 
 namespace faultline::sim {
@@ -260,6 +261,52 @@ TEST(Explore, SettledRunsStoppedEarlyGiveTheSameAtlasAsRunsToTheEnd) {
     }
   }
   EXPECT_EQ(a.coverage, b.coverage);
+}
+
+// Short of memory, explore keeps the warm-ups of fewer seeds at once and runs the seeds
+// in batches: the atlas is the same to the byte. With no room for even one seed's
+// warm-ups it refuses before running anything.
+TEST(Explore, ShortOfMemoryItRunsTheSeedsInBatchesAndGivesTheSameAtlas) {
+  ExploreOptions o;
+  o.nodes = 3;
+  o.profiles = {"raft", "etcd-3.5"};
+  o.seeds = 3;
+  o.topology_us = 5'000'000;
+  o.threads = 2;
+  const std::vector<Micros> fork_times = {o.warmup_us, o.warmup_us + o.lag_us};
+  Scenario run;  // what each run holds, start to end
+  run.nodes = o.nodes;
+  run.duration_us = o.warmup_us + o.lag_us + o.topology_us;
+  run.workload.rate = o.rate;
+  const double running = 2.0 * static_cast<double>(estimated_run_bytes(run));
+  double per_seed = 0;
+  for (Micros t : fork_times) per_seed += 2.0 * static_cast<double>(estimated_state_bytes(run, t));
+  // Memory whose usable 80% holds the two runs and the warm-ups of `seeds` seeds.
+  auto memory_for = [&](double seeds) {
+    return static_cast<std::uint64_t>((running + seeds * per_seed) / 0.8);
+  };
+  EXPECT_EQ(seeds_at_once(o, fork_times), 3u) << "this machine holds every seed at once";
+
+  ExploreOptions short_of_memory = o;
+  short_of_memory.memory_bytes = memory_for(2.5);
+  ASSERT_EQ(seeds_at_once(short_of_memory, fork_times), 2u);
+  EXPECT_EQ(atlas_json(explore(short_of_memory)), atlas_json(explore(o)))
+      << "seeds 1-2, then seed 3, give what all three at once give";
+
+  short_of_memory.memory_bytes = memory_for(0.5);
+  EXPECT_THROW(seeds_at_once(short_of_memory, fork_times), std::invalid_argument);
+  int runs = 0;
+  short_of_memory.on_run_done = [&runs] { ++runs; };
+  try {
+    explore(short_of_memory);
+    ADD_FAILURE() << "explore ran with no room for one seed's warm-ups";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the warm-ups of one seed (2 profiles, each kept at 2 "
+                                         "points)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(runs, 0);
 }
 
 TEST(Explore, BadOptionsRunNothing) {
