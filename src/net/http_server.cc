@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <asio.hpp>
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -56,11 +57,25 @@ std::string serialize(const HttpResponse& r) {
 
 }  // namespace
 
+// How many connections are open; each connection holds it, so the count outlives the
+// server if an answer is still on its way from another thread.
+using OpenCount = std::shared_ptr<std::atomic<std::size_t>>;
+
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(asio::io_context& io, tcp::socket socket, const HttpServer::Handler& handler,
-                 std::chrono::milliseconds deadline)
-      : io_(io), socket_(std::move(socket)), handler_(handler), deadline_(deadline), timer_(io) {}
+                 std::chrono::milliseconds deadline, OpenCount open)
+      : io_(io),
+        socket_(std::move(socket)),
+        handler_(handler),
+        deadline_(deadline),
+        timer_(io),
+        open_(std::move(open)) {
+    ++*open_;
+  }
+  ~HttpConnection() { --*open_; }
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
 
   void start() {
     arm_deadline();
@@ -88,8 +103,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void read_more() {
     socket_.async_read_some(asio::buffer(chunk_),
                             [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                              if (ec || self->phase_ != Phase::reading)
-                                return;  // gone, or already answered
+                              if (self->phase_ != Phase::reading) return;  // answered
+                              if (ec) return self->close();                // the client is gone
                               self->parsed(self->parser_.feed(std::string_view(self->chunk_, n)));
                             });
   }
@@ -138,16 +153,39 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   Phase phase_ = Phase::reading;
   char chunk_[4096];
   HttpRequestParser parser_;
+  OpenCount open_;
 };
+
+namespace {
+
+// One connection too many: a short answer (the socket's send buffer takes it at once, or
+// it is lost) and close, so the client learns why instead of waiting.
+void turn_away(tcp::socket socket) {
+  static const std::string answer =
+      serialize({503, "text/plain; charset=utf-8", "too many connections\n"});
+  asio::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(answer), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
 
 class HttpServer::Impl {
  public:
-  Impl(std::vector<HostPort> listen, Handler handler, std::chrono::milliseconds deadline)
-      : listen(std::move(listen)), handler(std::move(handler)), deadline(deadline) {}
+  Impl(std::vector<HostPort> listen, Handler handler, std::chrono::milliseconds deadline,
+       std::size_t max_connections)
+      : listen(std::move(listen)),
+        handler(std::move(handler)),
+        deadline(deadline),
+        max_connections(max_connections) {}
 
   std::vector<HostPort> listen;
   Handler handler;
   std::chrono::milliseconds deadline;
+  std::size_t max_connections;
+  OpenCount open = std::make_shared<std::atomic<std::size_t>>(0);
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::unique_ptr<AcceptLoop>> accept_loops;  // one per acceptor
@@ -155,8 +193,9 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(std::vector<HostPort> listen, Handler handler,
-                       std::chrono::milliseconds deadline)
-    : impl_(std::make_unique<Impl>(std::move(listen), std::move(handler), deadline)) {}
+                       std::chrono::milliseconds deadline, std::size_t max_connections)
+    : impl_(std::make_unique<Impl>(std::move(listen), std::move(handler), deadline,
+                                   max_connections)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -177,8 +216,9 @@ void HttpServer::start() {
   for (auto& acceptor : impl_->acceptors) {
     impl_->accept_loops.push_back(std::make_unique<AcceptLoop>(
         *acceptor, "metrics listener", [impl = impl_.get()](tcp::socket socket) {
+          if (*impl->open >= impl->max_connections) return turn_away(std::move(socket));
           std::make_shared<HttpConnection>(impl->io, std::move(socket), impl->handler,
-                                           impl->deadline)
+                                           impl->deadline, impl->open)
               ->start();
         }));
     impl_->accept_loops.back()->start();

@@ -2,8 +2,10 @@
 // /health and the fault-hook admin calls. One request per connection (the answer closes
 // it), bounded headers and bodies (net/http_request.h), one I/O thread. A client has a
 // deadline to send its whole request (else 408) and another to take the answer, so a
-// stalled client cannot hold a socket. Handlers answer asynchronously, so a health check
-// that waits for a Raft round trip does not hold the thread.
+// stalled client cannot hold a socket, and at most so many connections are open at once
+// (one more is answered 503 and closed), so many clients cannot take every descriptor.
+// Handlers answer asynchronously, so a health check that waits for a Raft round trip does
+// not hold the thread.
 #pragma once
 
 #include <chrono>
@@ -31,9 +33,12 @@ class HttpServer {
 
   // For the request to arrive whole, and again for the answer to be taken.
   static constexpr std::chrono::milliseconds kDefaultDeadline{10'000};
+  // Connections open at once, over every listening address.
+  static constexpr std::size_t kDefaultMaxConnections = 128;
 
   HttpServer(std::vector<HostPort> listen, Handler handler,
-             std::chrono::milliseconds deadline = kDefaultDeadline);
+             std::chrono::milliseconds deadline = kDefaultDeadline,
+             std::size_t max_connections = kDefaultMaxConnections);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -1,6 +1,7 @@
 // The metrics listener over real loopback sockets: requests in pieces are answered, a
 // client that stalls before finishing its request gets 408 at the deadline, one that does
-// not take its answer is dropped, and a refused head is answered with its status.
+// not take its answer is dropped, a refused head is answered with its status, and one
+// connection over the limit is answered 503.
 #include "net/http_server.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -152,6 +154,45 @@ TEST_F(HttpServerTest, AClientThatDoesNotTakeItsAnswerIsDropped) {
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n"));
   EXPECT_LT(answer.size(), big_);
   EXPECT_TRUE(closed);
+}
+
+// At most so many connections at once: one more is told 503 and closed at once, while
+// those open are not disturbed; a client that hangs up gives its place back at once, not
+// at its deadline.
+TEST(HttpServerLimits, OneConnectionTooManyIsAnswered503AndAPlaceFreesWhenAClientLeaves) {
+  HttpServer server(
+      {{"127.0.0.1", 0}},
+      [](const HttpRequest& r, HttpServer::Respond respond) {
+        respond({200, "text/plain", r.path});
+      },
+      60s, 2);
+  server.start();
+  const std::uint16_t port = server.ports().front();
+  auto first = std::make_unique<RawClient>(port);
+  RawClient second(port);
+  ASSERT_TRUE(first->connected() && second.connected());
+
+  RawClient third(port);  // accepted after the two above: the listener takes them in order
+  bool closed = false;
+  const std::string refused = third.read_all(&closed);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << refused;
+  EXPECT_TRUE(refused.ends_with("too many connections\n")) << refused;
+  EXPECT_TRUE(closed);
+
+  first.reset();  // hangs up without a request: its place is free well before 60 s
+  std::string answer;
+  for (int attempt = 0; attempt < 100 && !answer.starts_with("HTTP/1.1 200"); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(50ms);
+    RawClient next(port);
+    next.send("GET /again HTTP/1.1\r\n\r\n");
+    answer = next.read_all();
+  }
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n")) << answer;
+  EXPECT_TRUE(answer.ends_with("/again")) << answer;
+
+  second.send("GET /second HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(second.read_all().ends_with("/second")) << "an open connection is still served";
+  server.stop();
 }
 
 }  // namespace
