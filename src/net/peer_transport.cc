@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <asio.hpp>
 #include <cerrno>
 #include <cstring>
@@ -168,6 +169,7 @@ class PeerTransport::Impl {
   std::map<raft::NodeId, std::unique_ptr<OutboundLink>> links;
   std::map<raft::NodeId, std::unique_ptr<DelayLine>> inbound_delay;
   std::set<std::shared_ptr<InboundSession>> sessions;
+  bool turning_away = false;  // too many sessions wait for a hello (max_pending_hellos)
   std::thread thread;
   std::atomic<bool> started{false};  // between start() and stop()
   std::mt19937_64 jitter{std::random_device{}()};
@@ -182,6 +184,20 @@ class PeerTransport::Impl {
   }
 
   void accept(tcp::socket socket) {
+    const auto pending = std::count_if(sessions.begin(), sessions.end(),
+                                       [](const auto& s) { return s->peer() == raft::kNone; });
+    if (static_cast<std::size_t>(pending) >= options().max_pending_hellos) {
+      // Logged once per run of refusals: a flood must not flood the log too.
+      if (!turning_away)
+        spdlog::warn("peer transport: {} connections wait for a hello; refusing more", pending);
+      turning_away = true;
+      count_rejected(true);
+      asio::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    if (turning_away) spdlog::info("peer transport: accepting connections again");
+    turning_away = false;
     auto session = std::make_shared<InboundSession>(*this, std::move(socket));
     sessions.insert(session);
     session->start();

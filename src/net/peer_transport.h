@@ -66,6 +66,10 @@ struct TransportOptions {
   std::chrono::milliseconds min_backoff{25};
   std::chrono::milliseconds max_backoff{200};
   std::chrono::milliseconds hello_timeout{5000};
+  // Connections that have not said hello yet, at most: one more is closed at once (a
+  // refused hello), so strangers cannot take every file descriptor. A member that redials
+  // says hello within a round trip, so it rarely counts for long.
+  std::size_t max_pending_hellos = 64;
   // A connect whose SYN was lost (a cut or lossy link) would otherwise wait for the
   // kernel's SYN retries, up to two minutes, long after the link healed.
   std::chrono::milliseconds connect_timeout{500};
@@ -95,7 +99,8 @@ struct PeerCounters {
 
 struct TransportCounters {
   std::atomic<std::uint64_t> frames_rejected{0};  // bad length, checksum, type or payload
-  std::atomic<std::uint64_t> hellos_rejected{0};  // not a member, wrong cluster, bad hello
+  std::atomic<std::uint64_t> hellos_rejected{0};  // not a member, wrong cluster, bad hello,
+                                                  // too many connections waiting for one
 };
 
 struct PeerView {

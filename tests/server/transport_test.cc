@@ -1,8 +1,10 @@
 // The peer transport between two real endpoints on loopback: messages flow both ways;
 // the fault hooks drop one direction while the other still flows, drop a share at random,
-// and delay; malformed frames and strangers are refused without harming the link; the
-// dialer binds its source address before connecting.
+// and delay; malformed frames and strangers are refused without harming the link, and
+// strangers that say nothing hold few places; the dialer binds its source address before
+// connecting.
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <asio.hpp>
 #include <chrono>
@@ -72,6 +74,7 @@ class TwoNodes : public ::testing::Test {
       o.min_backoff = 10ms;
       o.max_backoff = 50ms;
       o.fault_seed = 42;
+      o.max_pending_hellos = max_pending_hellos_;
       transports_[i] = std::make_unique<PeerTransport>(
           o, [this, i](std::vector<raft::Message>&& ms) { inbox_[i].add(std::move(ms)); },
           [](raft::NodeId) {});
@@ -95,6 +98,7 @@ class TwoNodes : public ::testing::Test {
     transports_[from]->send(std::move(ms));
   }
 
+  std::size_t max_pending_hellos_ = TransportOptions{}.max_pending_hellos;
   std::uint16_t ports_[2] = {0, 0};
   Inbox inbox_[2];
   std::unique_ptr<PeerTransport> transports_[2];
@@ -228,6 +232,50 @@ TEST_F(TwoNodes, StrangersAreRefusedAtTheHello) {
   EXPECT_TRUE(closed_after(ports_[1], encode_frame(FrameType::raft_batch, "")));  // no hello
   EXPECT_EQ(transports_[1]->counters().hellos_rejected.load(), 4u);
   EXPECT_EQ(inbox_[1].size(), 0u);
+}
+
+// Whether node 2 still holds a connection that sent `bytes`, `wait` later. (A poll, not
+// SO_RCVTIMEO: asio's blocking read polls again without a limit when recv times out.)
+bool kept_after(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds wait) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(s, asio::buffer(bytes));
+  pollfd p{s.native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(wait.count())) == 0;
+}
+
+class TwoNodesFewPendingHellos : public TwoNodes {
+ protected:
+  TwoNodesFewPendingHellos() { max_pending_hellos_ = 2; }
+};
+
+// Strangers that connect and say nothing hold at most max_pending_hellos places: one more
+// is closed at once (long before the hello timeout) and counted, the member's link keeps
+// working, and a stranger that hangs up gives its place back.
+TEST_F(TwoNodesFewPendingHellos, ConnectionsWaitingForAHelloAreCapped) {
+  asio::io_context io;
+  auto silent = std::make_unique<asio::ip::tcp::socket>(io);
+  asio::ip::tcp::socket silent2(io);
+  silent->connect({asio::ip::make_address("127.0.0.1"), ports_[1]});
+  silent2.connect({asio::ip::make_address("127.0.0.1"), ports_[1]});
+
+  const auto start = Clock::now();
+  EXPECT_TRUE(closed_after(ports_[1], ""));  // accepted after the two: one too many
+  EXPECT_LT(Clock::now() - start, 2s) << "closed at once, not at the 5 s hello timeout";
+  EXPECT_EQ(transports_[1]->counters().hellos_rejected.load(), 1u);
+
+  send(0, 1);  // node 1's link said its hello long ago: it does not count
+  EXPECT_TRUE(inbox_[1].wait_for(1, 5s));
+
+  silent.reset();  // hangs up: its place is free again
+  bool kept = false;
+  for (int attempt = 0; attempt < 50 && !kept; ++attempt) {
+    // Another silent one: kept until the hello timeout when it had a place, closed at once
+    // when not.
+    kept = kept_after(ports_[1], "", 200ms);
+  }
+  EXPECT_TRUE(kept);
 }
 
 TEST(PeerTransport, TheDialerBindsItsSourceAddressBeforeConnecting) {
