@@ -13,11 +13,8 @@
 #include <string>
 #include <vector>
 
-#ifdef __GLIBC__
-#include <malloc.h>  // mallopt
-#endif
-
 #include "cli/command.h"
+#include "cli/memory.h"
 #include "cli/progress.h"
 #include "raft/profiles.h"
 #include "sim/atlas.h"
@@ -152,13 +149,7 @@ int run_explore(const ExploreCliOptions& cli) {
                     cases * profiles * std::max<std::uint64_t>(o.seeds, 1));
   o.on_run_done = [&progress] { progress.advance(); };
 
-  // Thousands of runs one after the other, each allocating and freeing a few MB: by
-  // default glibc hands freed memory back to the kernel between runs and every run pays
-  // page faults to get it back (about 6% of the atlas's CPU time). Keep it instead.
-#ifdef __GLIBC__
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_MMAP_THRESHOLD, 16 << 20);
-#endif
+  keep_freed_memory();  // thousands of runs, each allocating and freeing a few MB
 
   const auto start = std::chrono::steady_clock::now();
   sim::ExploreResult result;

@@ -14,6 +14,7 @@
 #include "analysis/analysis.h"
 #include "check/history_json.h"
 #include "cli/command.h"
+#include "cli/memory.h"
 #include "cli/progress.h"
 #include "raft/profiles.h"
 #include "record/run_record.h"
@@ -109,6 +110,7 @@ void print_table(const sim::Scenario& scenario, const std::vector<std::string>& 
 }
 
 int run_sim(const SimOptions& o) {
+  keep_freed_memory();
   sim::Scenario scenario;
   try {
     scenario = sim::parse_scenario_file(sim::find_scenario(o.scenario));

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/cpu_time.h"
+#include "cli/memory.h"
 #include "raft/profiles.h"
 #include "sim/atlas.h"
 #include "sim/scenario.h"
@@ -32,6 +33,7 @@ struct BenchOptions {
 };
 
 int time_atlas(int nodes) {
+  keep_freed_memory();  // as `faultline explore` does
   sim::ExploreOptions o;
   o.nodes = nodes;
   const auto start = std::chrono::steady_clock::now();
@@ -58,6 +60,7 @@ int time_atlas(int nodes) {
 }
 
 int run_bench(const BenchOptions& o) {
+  keep_freed_memory();  // as `faultline sim` does
   auto duration = sim::parse_duration(o.duration);
   if (!duration || *duration <= 0) {
     std::fprintf(stderr, "faultline sim-bench: --duration `%s` is not a duration like \"60s\"\n",
