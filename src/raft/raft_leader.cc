@@ -217,6 +217,8 @@ void Raft::handle_transfer_leader(NodeId transferee, Progress& pr) {
 bool Raft::maybe_send_append(NodeId to, bool send_if_empty) {
   Progress& pr = tracker_.progress(to);
   if (pr.is_paused()) return false;
+  // Nothing new to send: the common answer after each append, so skip the lookups below.
+  if (!send_if_empty && pr.next > log_.last_index()) return false;
 
   Term prev_term = 0;
   const ErrorCode term_err = log_.term(pr.next - 1, prev_term);
