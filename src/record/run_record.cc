@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "record/csv.h"
+#include "record/json_number.h"
 
 namespace faultline::record {
 namespace {
@@ -238,14 +239,31 @@ void read_csv(const fs::path& path, const std::array<std::string_view, N>& colum
   if (header) Place{path, 1}.fail("empty file (no header line)");
 }
 
+// `v` as a T; if it is not, a RecordError that starts with `where`.
+template <std::integral T>
+T integer_at(const json& v, const std::string& where) {
+  if (auto i = json_integer<T>(v)) return *i;
+  throw RecordError(where + ": expected " + json_integer_expected<T>() + ", not " + v.dump());
+}
+
 template <typename T>
 T meta_field(const json& j, const char* name, const fs::path& path) {
   auto it = j.find(name);
   if (it == j.end()) throw RecordError(path.string() + ": missing field '" + name + "'");
-  try {
-    return it->get<T>();
-  } catch (const json::exception& e) {
-    throw RecordError(path.string() + ": field '" + name + "': " + e.what());
+  const std::string where = path.string() + ": field '" + name + "'";
+  if constexpr (std::is_integral_v<T>) {
+    return integer_at<T>(*it, where);
+  } else if constexpr (std::is_same_v<T, std::vector<NodeId>>) {
+    if (!it->is_array()) throw RecordError(where + ": expected a list of node ids");
+    T ids;
+    for (const json& v : *it) ids.push_back(integer_at<NodeId>(v, where));
+    return ids;
+  } else {
+    try {
+      return it->get<T>();
+    } catch (const json::exception& e) {
+      throw RecordError(where + ": " + e.what());
+    }
   }
 }
 
@@ -289,7 +307,8 @@ Meta read_meta(const fs::path& path, json& counts) {
 
 void check_count(const json& counts, const char* name, std::size_t actual, const fs::path& file) {
   if (!counts.contains(name)) return;
-  std::size_t expected = counts[name].get<std::size_t>();
+  const auto expected =
+      integer_at<std::size_t>(counts[name], file.string() + ": its row count in meta.json");
   if (expected != actual) {
     throw RecordError(file.string() + ": has " + std::to_string(actual) +
                       " rows but meta.json says " + std::to_string(expected) +
@@ -312,17 +331,22 @@ std::vector<FaultEvent> read_faults(const fs::path& path) {
     json j = json::parse(content, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) at.fail("not a JSON object");
     try {
+      const std::string where = path.string() + ":" + std::to_string(line);
       FaultEvent f;
-      f.time_us = j.at("time_us").get<Micros>();
+      f.time_us = integer_at<Micros>(j.at("time_us"), where + ": time_us");
       f.kind = parse_enum(fault_kind_from, j.at("kind").get<std::string>(), "kind", at);
       f.label = j.value("label", std::string());
       for (const json& l : j.value("links", json::array())) {
         if (!l.is_array() || l.size() != 2) at.fail("a link is not a [from, to] pair");
-        f.links.push_back({l[0].get<NodeId>(), l[1].get<NodeId>()});
+        f.links.push_back({integer_at<NodeId>(l[0], where + ": a link"),
+                           integer_at<NodeId>(l[1], where + ": a link")});
       }
-      f.nodes = j.value("nodes", std::vector<NodeId>());
+      const json nodes = j.value("nodes", json::array());
+      if (!nodes.is_array()) at.fail("nodes is not a list");
+      for (const json& n : nodes) f.nodes.push_back(integer_at<NodeId>(n, where + ": a node"));
       f.loss = j.value("loss", 0.0);
-      f.delay_us = j.value("delay_us", Micros{0});
+      if (j.contains("delay_us"))
+        f.delay_us = integer_at<Micros>(j["delay_us"], where + ": delay_us");
       f.detail = j.value("detail", std::string());
       faults.push_back(std::move(f));
     } catch (const json::exception& e) {

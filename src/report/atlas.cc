@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "record/json_number.h"
 #include "report/report_error.h"
 
 namespace faultline::report {
@@ -25,10 +26,10 @@ class AtlasReader {
   }
 
   int node_id(const json& v, const std::string& where, bool zero_allowed) const {
-    if (!v.is_number_integer()) fail(where, "expected a node id (an integer)");
-    auto id = v.get<std::int64_t>();
-    if ((id == 0 && zero_allowed) || (id >= 1 && id <= nodes_)) return static_cast<int>(id);
-    fail(where, fmt::format("node {} is not one of 1..{}", id, nodes_));
+    const auto id = record::json_integer<std::int64_t>(v);
+    if (!id) fail(where, "expected a node id (an integer)");
+    if ((*id == 0 && zero_allowed) || (*id >= 1 && *id <= nodes_)) return static_cast<int>(*id);
+    fail(where, fmt::format("node {} is not one of 1..{}", *id, nodes_));
   }
 
   Atlas read(const json& doc) {
@@ -37,15 +38,19 @@ class AtlasReader {
       fail("format", fmt::format("unsupported format {}", doc["format"].dump()));
     }
     Atlas atlas;
-    if (!doc.contains("nodes") || !doc["nodes"].is_number_integer()) {
-      fail("nodes", "missing or not an integer");
-    }
-    atlas.nodes = doc["nodes"].get<int>();
+    const auto nodes =
+        doc.contains("nodes") ? record::json_integer<int>(doc["nodes"]) : std::nullopt;
+    if (!nodes) fail("nodes", "missing or not an integer");
+    atlas.nodes = *nodes;
     if (atlas.nodes < 2 || atlas.nodes > kAtlasMaxNodes) {
       fail("nodes", fmt::format("{} is outside 2..{}", atlas.nodes, kAtlasMaxNodes));
     }
     nodes_ = atlas.nodes;
-    atlas.seeds = doc.value("seeds", 0);
+    if (doc.contains("seeds")) {
+      const auto seeds = record::json_integer<int>(doc["seeds"]);
+      if (!seeds || *seeds < 0) fail("seeds", "not a count of seeds");
+      atlas.seeds = *seeds;
+    }
     if (!doc.contains("profiles") || !doc["profiles"].is_array() || doc["profiles"].empty()) {
       fail("profiles", "missing or not a non-empty list of names");
     }
@@ -142,7 +147,8 @@ class AtlasReader {
       }
       if (r.contains("verdicts") && r["verdicts"].is_object()) {
         for (const auto& [v, count] : r["verdicts"].items()) {
-          if (count.is_number_integer()) result.verdicts[v] = count.get<int>();
+          const auto n = record::json_integer<int>(count);
+          if (n && *n >= 0) result.verdicts[v] = *n;
         }
       }
       topo.results[profile] = std::move(result);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace faultline::record {
@@ -239,6 +240,51 @@ TEST_F(RunRecordFiles, AMissingColumnIsNamed) {
   spit(dir_ / "ops.csv", ops);
   std::string error = load_error();
   EXPECT_NE(error.find("ops.csv:1: header has no column 'outcome'"), std::string::npos) << error;
+}
+
+// A number in meta.json or faults.jsonl must be an integer its field can hold: a float, a
+// negative node id or seed, a value beyond 64 bits (which JSON parsers read as a float) is
+// refused with the file and the field, never cut, wrapped or converted out of range.
+TEST_F(RunRecordFiles, NumbersInItsJsonFilesMustBeIntegersTheirFieldsCanHold) {
+  using nlohmann::json;
+  const auto meta_refused = [this](const std::string& field, const json& value,
+                                   const std::string& expected) {
+    save(sample_record(), dir_);
+    json meta = json::parse(slurp(dir_ / "meta.json"));
+    if (field == "ops") {
+      meta["counts"]["ops"] = value;
+    } else {
+      meta[field] = value;
+    }
+    spit(dir_ / "meta.json", meta.dump());
+    const std::string error = load_error();
+    EXPECT_NE(error.find(expected), std::string::npos) << value.dump() << ": " << error;
+  };
+  meta_refused("seed", 18446744073709551616.0,
+               "meta.json: field 'seed': expected an integer from 0 to 18446744073709551615, not");
+  meta_refused("seed", -1, "meta.json: field 'seed'");
+  meta_refused("heartbeat_us", 1e50, "meta.json: field 'heartbeat_us'");
+  meta_refused("heartbeat_us", 100000.5, "meta.json: field 'heartbeat_us'");
+  meta_refused("nodes", json::array({1, -2, 3}), "meta.json: field 'nodes'");
+  meta_refused("nodes", 3, "meta.json: field 'nodes'");
+  meta_refused("ops", 4.0, "ops.csv: its row count in meta.json");
+
+  const auto fault_refused = [this](const std::string& from, const std::string& to,
+                                    const std::string& expected) {
+    save(sample_record(), dir_);
+    std::string text = slurp(dir_ / "faults.jsonl");
+    const std::size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " in " << text;
+    spit(dir_ / "faults.jsonl", text.replace(at, from.size(), to));
+    const std::string error = load_error();
+    EXPECT_NE(error.find(expected), std::string::npos) << to << ": " << error;
+  };
+  fault_refused("\"time_us\":20000000", "\"time_us\":1.9444e50",
+                "faults.jsonl:1: time_us: expected an integer from -9223372036854775808");
+  fault_refused("[[1,3],[3,1]]", "[[1,3],[3,1.5]]", "faults.jsonl:1: a link");
+  fault_refused("\"nodes\":[2]", "\"nodes\":[-2]", "faults.jsonl:3: a node");
+  fault_refused("\"nodes\":[2]", "\"nodes\":2", "faults.jsonl:3: nodes is not a list");
+  fault_refused("\"delay_us\":0", "\"delay_us\":1e300", "faults.jsonl:1: delay_us");
 }
 
 TEST_F(RunRecordFiles, MetaFromAnotherProgramIsRefused) {

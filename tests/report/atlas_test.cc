@@ -102,6 +102,24 @@ TEST(Atlas, ABrokenAtlasIsNamedByFileFieldAndProblem) {
             std::string::npos);
   EXPECT_NE(failure_loading(R"({"format": "other/2", "nodes": 3})").find("unsupported format"),
             std::string::npos);
+  // Integers must be integers their fields hold: not cut down to one that looks valid (2^32
+  // + 3 is 3 as a 32-bit int), nor converted from a float out of range.
+  for (const char* nodes : {"4294967299", "3.0", "1e300"}) {
+    const std::string error = failure_loading(std::string(R"({"nodes": )") + nodes +
+                                              R"(, "profiles": ["raft"], "topologies": []})");
+    EXPECT_NE(error.find("nodes: missing or not an integer"), std::string::npos)
+        << nodes << ": " << error;
+  }
+  for (const char* seeds : {"-1", "2.5", "1e300"}) {
+    const std::string error = failure_loading(std::string(R"({"nodes": 3, "seeds": )") + seeds +
+                                              R"(, "profiles": ["raft"], "topologies": []})");
+    EXPECT_NE(error.find("seeds: not a count of seeds"), std::string::npos)
+        << seeds << ": " << error;
+  }
+  const std::string wrapped_node = failure_loading(
+      R"({"nodes": 3, "profiles": ["raft"], "topologies": [{"id": "a", "cut_links": [[1, 18446744073709551615]], "results": {}}]})");
+  EXPECT_NE(wrapped_node.find("topologies[0].cut_links[0]: expected a node id"), std::string::npos)
+      << wrapped_node;
 }
 
 }  // namespace
