@@ -27,8 +27,15 @@ for t in "${targets[@]}"; do
   [[ $t == http_request ]] && extra+=(-max_len=20000)
   log=build-fuzz/findings/$t.log
   echo "fuzz: $t for ${seconds}s (log: $log)"
-  if "$bin" "build-fuzz/corpus/$t" "fuzz/corpus/$t" "${extra[@]}" -max_total_time="$seconds" \
-      -timeout=20 -rss_limit_mb=4096 -artifact_prefix="build-fuzz/findings/$t/" >"$log" 2>&1; then
+  "$bin" "build-fuzz/corpus/$t" "fuzz/corpus/$t" "${extra[@]}" -max_total_time="$seconds" \
+    -timeout=20 -rss_limit_mb=4096 -artifact_prefix="build-fuzz/findings/$t/" >"$log" 2>&1 &
+  pid=$!
+  status=0
+  wait "$pid" || status=$?
+  # A target's scratch folders (fuzz_support.h) outlive an input that crashed it, and the
+  # input running when time was up.
+  rm -rf /dev/shm/faultline-fuzz-*-"$pid" "${TMPDIR:-/tmp}"/faultline-fuzz-*-"$pid"
+  if ((status == 0)); then
     grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true
   else
     found=1
