@@ -33,7 +33,6 @@ struct BenchOptions {
 };
 
 int time_atlas(int nodes) {
-  keep_freed_memory();  // as `faultline explore` does
   sim::ExploreOptions o;
   o.nodes = nodes;
   const auto start = std::chrono::steady_clock::now();
@@ -60,7 +59,7 @@ int time_atlas(int nodes) {
 }
 
 int run_bench(const BenchOptions& o) {
-  keep_freed_memory();  // as `faultline sim` does
+  keep_freed_memory();  // as `faultline sim` and `explore` do
   auto duration = sim::parse_duration(o.duration);
   if (!duration || *duration <= 0) {
     std::fprintf(stderr, "faultline sim-bench: --duration `%s` is not a duration like \"60s\"\n",

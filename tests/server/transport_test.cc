@@ -249,10 +249,10 @@ class TwoNodesFewPendingHellos : public TwoNodes {
 // working, and a stranger that hangs up gives its place back.
 TEST_F(TwoNodesFewPendingHellos, ConnectionsWaitingForAHelloAreCapped) {
   asio::io_context io;
-  auto silent = std::make_unique<asio::ip::tcp::socket>(io);
-  asio::ip::tcp::socket silent2(io);
-  silent->connect({asio::ip::make_address("127.0.0.1"), ports_[1]});
-  silent2.connect({asio::ip::make_address("127.0.0.1"), ports_[1]});
+  const asio::ip::tcp::endpoint node2{asio::ip::make_address("127.0.0.1"), ports_[1]};
+  asio::ip::tcp::socket silent(io), silent2(io);
+  silent.connect(node2);
+  silent2.connect(node2);
 
   const auto start = Clock::now();
   EXPECT_TRUE(closed_after(ports_[1], ""));  // accepted after the two: one too many
@@ -262,7 +262,7 @@ TEST_F(TwoNodesFewPendingHellos, ConnectionsWaitingForAHelloAreCapped) {
   send(0, 1);  // node 1's link said its hello long ago: it does not count
   EXPECT_TRUE(inbox_[1].wait_for(1, 5s));
 
-  silent.reset();  // hangs up: its place is free again
+  silent.close();  // hangs up: its place is free again
   bool kept = false;
   for (int attempt = 0; attempt < 50 && !kept; ++attempt) {
     // Another silent one: kept until the hello timeout when it had a place, closed at once
