@@ -13,8 +13,12 @@ std::string_view to_string(KvError e) {
       return "value_provided";
     case KvError::lease_provided:
       return "lease_provided";
-    case KvError::unsupported:
-      return "unsupported";
+    case KvError::key_not_found:
+      return "key_not_found";
+    case KvError::invalid_sort:
+      return "invalid_sort";
+    case KvError::invalid_compare:
+      return "invalid_compare";
     case KvError::lease_not_found:
       return "lease_not_found";
     case KvError::too_many_ops:
@@ -41,8 +45,12 @@ std::string_view etcd_message(KvError e) {
       return "etcdserver: value is provided";
     case KvError::lease_provided:
       return "etcdserver: lease is provided";
-    case KvError::unsupported:
-      return "faultline: ignore_value and ignore_lease are not supported";
+    case KvError::key_not_found:
+      return "etcdserver: key not found";
+    case KvError::invalid_sort:
+      return "etcdserver: invalid sort option";
+    case KvError::invalid_compare:
+      return "faultline: invalid compare result or target";
     case KvError::lease_not_found:
       return "etcdserver: requested lease not found";
     case KvError::too_many_ops:

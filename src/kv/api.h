@@ -72,10 +72,10 @@ struct RangeResponse {
 struct PutRequest {
   std::string key{};
   std::string value{};
-  std::int64_t lease = 0;  // non-zero: refused (lease_not_found)
+  std::int64_t lease = 0;  // non-zero: refused when applied (lease_not_found: no leases here)
   bool prev_kv = false;
-  bool ignore_value = false;  // refused (unsupported)
-  bool ignore_lease = false;  // refused (unsupported)
+  bool ignore_value = false;  // keep the key's value (the key must exist: key_not_found)
+  bool ignore_lease = false;  // keep the key's lease, always none (the key must exist)
 
   bool operator==(const PutRequest&) const = default;
 };
@@ -151,7 +151,9 @@ enum class KvError : std::uint8_t {
   empty_key,          // INVALID_ARGUMENT "etcdserver: key is not provided"
   value_provided,     // INVALID_ARGUMENT "etcdserver: value is provided" (ignore_value + value)
   lease_provided,     // INVALID_ARGUMENT "etcdserver: lease is provided" (ignore_lease + lease)
-  unsupported,        // UNIMPLEMENTED: ignore_value / ignore_lease (no key history kept)
+  key_not_found,      // INVALID_ARGUMENT "etcdserver: key not found" (ignore_* on a missing key)
+  invalid_sort,       // INVALID_ARGUMENT "etcdserver: invalid sort option" (not in the enum)
+  invalid_compare,    // INVALID_ARGUMENT (faultline's): a compare result or target not in the enum
   lease_not_found,    // NOT_FOUND "etcdserver: requested lease not found" (no leases here)
   too_many_ops,       // INVALID_ARGUMENT "etcdserver: too many operations in txn request"
   duplicate_key,      // INVALID_ARGUMENT "etcdserver: duplicate key given in txn request"

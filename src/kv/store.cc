@@ -136,6 +136,15 @@ KvError KvStore::range(const RangeRequest& request, RangeResponse& out) const {
   return KvError::ok;
 }
 
+// etcd checks these in two orders: a Put alone looks up its lease first
+// (applierV3backend.Put), a put in a txn its key first (checkRequestPut).
+KvError KvStore::check_put(const PutRequest& r, bool in_txn) const {
+  const bool key_missing = (r.ignore_value || r.ignore_lease) && find(r.key) == nullptr;
+  if (in_txn && key_missing) return KvError::key_not_found;
+  if (r.lease != 0) return KvError::lease_not_found;
+  return key_missing ? KvError::key_not_found : KvError::ok;
+}
+
 void KvStore::put_at(const PutRequest& r, Revision revision, PutResponse& out) {
   out.revision = revision;
   out.prev_kv.reset();
@@ -148,14 +157,17 @@ void KvStore::put_at(const PutRequest& r, Revision revision, PutResponse& out) {
   }
   if (r.prev_kv) out.prev_kv = to_key_value(*e);
   Record& rec = e->second;
-  data_bytes_ = data_bytes_ - rec.value.size() + r.value.size();
-  rec.value = r.value;
+  if (!r.ignore_value) {
+    data_bytes_ = data_bytes_ - rec.value.size() + r.value.size();
+    rec.value = r.value;
+  }
   rec.mod_revision = revision;
   ++rec.version;
 }
 
 KvError KvStore::put(const PutRequest& request, PutResponse& out) {
   if (KvError e = validate(request); e != KvError::ok) return e;
+  if (KvError e = check_put(request, /*in_txn=*/false); e != KvError::ok) return e;
   put_at(request, revision_ + 1, out);
   revision_ += 1;
   return KvError::ok;
@@ -238,8 +250,21 @@ KvError KvStore::txn(const TxnRequest& request, TxnResponse& out) {
                                      [&](const Compare& c) { return compare_holds(c); });
   const std::vector<RequestOp>& ops = succeeded ? request.success : request.failure;
 
-  // Every range's revision is checked before anything changes, as etcd does. A range after a
-  // write in the same txn cannot read the revision before it (no history is kept).
+  // The branch taken is checked before anything changes, as etcd does: its puts against the
+  // state before the txn, then its ranges' revisions. A range after a write in the same txn
+  // cannot read the revision before it (no history is kept).
+  for (auto op = ops.begin(); op != ops.end(); ++op) {
+    const auto* p = std::get_if<PutRequest>(&*op);
+    if (p == nullptr) continue;
+    if (KvError e = check_put(*p, /*in_txn=*/true); e != KvError::ok) return e;
+    // A delete to the end ("\0") before the put, which the duplicate check lets through
+    // (validate.cc), leaves ignore_* no key to take from: etcd 3.4 panics; this refuses.
+    const bool emptied = std::any_of(ops.begin(), op, [&](const RequestOp& earlier) {
+      const auto* d = std::get_if<DeleteRangeRequest>(&earlier);
+      return d != nullptr && d->range_end == std::string_view("\0", 1) && p->key >= d->key;
+    });
+    if (emptied && (p->ignore_value || p->ignore_lease)) return KvError::key_not_found;
+  }
   bool write_before = false;
   for (const RequestOp& op : ops) {
     if (const auto* r = std::get_if<RangeRequest>(&op)) {

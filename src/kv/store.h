@@ -38,8 +38,8 @@ struct ApplyResult {
 };
 
 // Checks done before a request is proposed (etcd does them in its gRPC layer): empty keys,
-// ignore_value/ignore_lease, txn size and duplicate keys. apply() repeats them, so a command
-// that bypassed validation still cannot change state wrongly.
+// ignore_value/ignore_lease given with a value or lease, txn size and duplicate keys. apply()
+// repeats them, so a command that bypassed validation still cannot change state wrongly.
 KvError validate(const RangeRequest& r);
 KvError validate(const PutRequest& r);
 KvError validate(const DeleteRangeRequest& r);
@@ -123,6 +123,9 @@ class KvStore {
   void for_each_in_range(const std::string& key, const std::string& range_end, Fn&& fn) const;
 
   KvError check_revision(Revision requested) const;
+  // What a put needs of the state: no lease (none exists), and for ignore_value or
+  // ignore_lease a key to take them from.
+  KvError check_put(const PutRequest& request, bool in_txn) const;
   RangeResponse range_at(const RangeRequest& request, Revision header_revision) const;
   void put_at(const PutRequest& request, Revision revision, PutResponse& out);
   std::int64_t delete_at(const DeleteRangeRequest& request, Revision revision,

@@ -14,8 +14,12 @@ grpc::Status to_status(kv::KvError error) {
       return {StatusCode::INVALID_ARGUMENT, "etcdserver: value is provided"};
     case kv::KvError::lease_provided:
       return {StatusCode::INVALID_ARGUMENT, "etcdserver: lease is provided"};
-    case kv::KvError::unsupported:
-      return unimplemented("ignore_value and ignore_lease are not supported");
+    case kv::KvError::key_not_found:
+      return {StatusCode::INVALID_ARGUMENT, "etcdserver: key not found"};
+    case kv::KvError::invalid_sort:
+      return {StatusCode::INVALID_ARGUMENT, "etcdserver: invalid sort option"};
+    case kv::KvError::invalid_compare:
+      return {StatusCode::INVALID_ARGUMENT, "faultline: invalid compare result or target"};
     case kv::KvError::lease_not_found:
       return {StatusCode::NOT_FOUND, "etcdserver: requested lease not found"};
     case kv::KvError::too_many_ops:

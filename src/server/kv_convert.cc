@@ -2,6 +2,17 @@
 #include "server/kv_convert.h"
 
 namespace faultline::server {
+namespace {
+
+// An enum the client sent as a number: the same value when `Enum` has it, else one past
+// `last`, which kv::validate refuses (never a value wrapped around into the enum).
+template <typename Enum>
+Enum enum_from_wire(int value, Enum last) {
+  const int end = static_cast<int>(last) + 1;
+  return static_cast<Enum>(value >= 0 && value < end ? value : end);
+}
+
+}  // namespace
 
 kv::RangeRequest to_kv(const etcdserverpb::RangeRequest& r) {
   kv::RangeRequest out;
@@ -9,8 +20,8 @@ kv::RangeRequest to_kv(const etcdserverpb::RangeRequest& r) {
   out.range_end = r.range_end();
   out.limit = r.limit();
   out.revision = r.revision();
-  out.sort_order = static_cast<kv::SortOrder>(r.sort_order());
-  out.sort_target = static_cast<kv::SortTarget>(r.sort_target());
+  out.sort_order = enum_from_wire(r.sort_order(), kv::SortOrder::descend);
+  out.sort_target = enum_from_wire(r.sort_target(), kv::SortTarget::value);
   out.serializable = r.serializable();
   out.keys_only = r.keys_only();
   out.count_only = r.count_only();
@@ -72,8 +83,8 @@ std::optional<kv::TxnRequest> to_kv(const etcdserverpb::TxnRequest& r, std::stri
   kv::TxnRequest out;
   for (const etcdserverpb::Compare& c : r.compare()) {
     kv::Compare k;
-    k.result = static_cast<kv::CompareResult>(c.result());
-    k.target = static_cast<kv::CompareTarget>(c.target());
+    k.result = enum_from_wire(c.result(), kv::CompareResult::not_equal);
+    k.target = enum_from_wire(c.target(), kv::CompareTarget::lease);
     k.key = c.key();
     k.range_end = c.range_end();
     k.version = c.version();

@@ -149,6 +149,32 @@ TEST_F(KvRangeTest, PrevKvOnPutAndDelete) {
   EXPECT_EQ(range(s, {.key = kFromKey, .range_end = kFromKey}).count, 3);
 }
 
+// ignore_value and ignore_lease write the key again with what it holds: a new mod revision
+// and version, the same value (and no lease, as ever).
+TEST(KvStoreTest, IgnoreValueAndIgnoreLeaseRewriteTheKeyWithWhatItHolds) {
+  KvStore s;
+  put(s, "a", "kept");  // revision 2
+  PutResponse p;
+  ASSERT_EQ(s.put({.key = "a", .prev_kv = true, .ignore_value = true}, p), KvError::ok);
+  EXPECT_EQ(p.revision, 3);
+  ASSERT_TRUE(p.prev_kv);
+  EXPECT_EQ(p.prev_kv->value, "kept");
+  ASSERT_EQ(s.put({.key = "a", .value = "new", .ignore_lease = true}, p), KvError::ok);
+  RangeResponse r;
+  ASSERT_EQ(s.range({.key = "a"}, r), KvError::ok);
+  ASSERT_EQ(r.kvs.size(), 1u);
+  EXPECT_EQ(r.kvs[0].value, "new");
+  EXPECT_EQ(r.kvs[0].version, 3);
+  EXPECT_EQ(r.kvs[0].mod_revision, 4);
+  ASSERT_EQ(s.put({.key = "a", .ignore_value = true, .ignore_lease = true}, p), KvError::ok);
+  ASSERT_EQ(s.range({.key = "a"}, r), KvError::ok);
+  EXPECT_EQ(r.kvs.at(0).value, "new");
+  EXPECT_EQ(r.kvs.at(0).version, 4);
+  KvStore fresh;
+  put(fresh, "a", "new");
+  EXPECT_EQ(s.data_bytes(), fresh.data_bytes()) << "the kept value is counted once";
+}
+
 TEST_F(KvRangeTest, BadRequestsAreRefusedAndChangeNothing) {
   const std::string before = s.save();
   PutResponse p;
@@ -158,11 +184,21 @@ TEST_F(KvRangeTest, BadRequestsAreRefusedAndChangeNothing) {
   EXPECT_EQ(s.range({.key = ""}, r), KvError::empty_key);
   EXPECT_EQ(s.delete_range({.key = ""}, d), KvError::empty_key);
   EXPECT_EQ(s.put({.key = "a", .value = "x", .ignore_value = true}, p), KvError::value_provided);
-  EXPECT_EQ(s.put({.key = "a", .ignore_value = true}, p), KvError::unsupported);
   EXPECT_EQ(s.put({.key = "a", .lease = 7, .ignore_lease = true}, p), KvError::lease_provided);
   EXPECT_EQ(s.put({.key = "a", .value = "x", .lease = 7}, p), KvError::lease_not_found);
+  EXPECT_EQ(s.put({.key = "nothing-here", .ignore_value = true}, p), KvError::key_not_found);
+  EXPECT_EQ(s.put({.key = "nothing-here", .ignore_lease = true}, p), KvError::key_not_found);
+  EXPECT_EQ(s.put({.key = "nothing-here", .lease = 7, .ignore_value = true}, p),
+            KvError::lease_not_found)
+      << "a Put alone looks up its lease first";
   EXPECT_EQ(s.put({.key = "a", .value = std::string(kMaxRequestBytes, 'x')}, p),
             KvError::request_too_large);
+  EXPECT_EQ(s.range({.key = "a", .sort_order = static_cast<SortOrder>(3)}, r),
+            KvError::invalid_sort);
+  EXPECT_EQ(s.range({.key = "a", .sort_target = static_cast<SortTarget>(5)}, r),
+            KvError::invalid_sort);
+  EXPECT_EQ(s.range({.key = "", .sort_target = static_cast<SortTarget>(5)}, r), KvError::empty_key)
+      << "the key is checked first";
   EXPECT_EQ(s.save(), before) << "no refusal changed the state";
   EXPECT_EQ(etcd_message(KvError::empty_key), "etcdserver: key is not provided");
 }

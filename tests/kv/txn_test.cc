@@ -139,6 +139,46 @@ TEST_F(KvTxnTest, TheFailureBranchRunsWhenACompareFails) {
   EXPECT_EQ(s.revision(), 4);
 }
 
+// etcd's duplicate check compares [key, range_end) byte for byte, so a delete to the end
+// ("\0") collides with no put (found by tests/server/etcd_conformance_test.cc).
+TEST_F(KvTxnTest, ADeleteToTheEndDoesNotCollideWithAPutAndBothApplyInOrder) {
+  TxnRequest t{.success = {PutRequest{.key = "x", .value = "gone"},
+                           DeleteRangeRequest{.key = "b", .range_end = std::string(1, '\0')},
+                           PutRequest{.key = "c", .value = "kept"}}};
+  TxnResponse out;
+  ASSERT_EQ(s.txn(t, out), KvError::ok);
+  RangeResponse r;
+  ASSERT_EQ(s.range(RangeRequest{.key = "b", .range_end = std::string(1, '\0')}, r), KvError::ok);
+  ASSERT_EQ(r.kvs.size(), 1u);
+  EXPECT_EQ(r.kvs[0].key, "c");
+  EXPECT_EQ(r.kvs[0].value, "kept");
+}
+
+// As etcd's applier: only the branch taken is checked against the state, its puts' keys
+// (for ignore_*) before their leases.
+TEST_F(KvTxnTest, PutsAreCheckedAgainstTheStateOnlyInTheBranchTaken) {
+  TxnResponse out;
+  TxnRequest lease_not_taken{.success = {PutRequest{.key = "k", .value = "s"}},
+                             .failure = {PutRequest{.key = "k", .lease = 5}}};
+  ASSERT_EQ(s.txn(lease_not_taken, out), KvError::ok);
+  EXPECT_TRUE(out.succeeded);
+  const std::string before = s.save();
+  TxnRequest lease_taken{.success = {PutRequest{.key = "k", .lease = 5}}};
+  EXPECT_EQ(s.txn(lease_taken, out), KvError::lease_not_found);
+  TxnRequest key_first{.success = {PutRequest{.key = "k", .value = "s"},
+                                   PutRequest{.key = "new", .lease = 5, .ignore_value = true}}};
+  EXPECT_EQ(s.txn(key_first, out), KvError::key_not_found) << "in a txn the key comes first";
+  EXPECT_EQ(s.save(), before) << "a refused branch changes nothing, not even its first put";
+  TxnRequest emptied{.success = {DeleteRangeRequest{.key = "a", .range_end = std::string(1, '\0')},
+                                 PutRequest{.key = "k", .ignore_value = true}}};
+  EXPECT_EQ(s.txn(emptied, out), KvError::key_not_found)
+      << "the delete before it leaves ignore_value nothing to keep";
+  EXPECT_EQ(s.save(), before);
+  TxnRequest keep{.success = {PutRequest{.key = "k", .prev_kv = true, .ignore_value = true}}};
+  ASSERT_EQ(s.txn(keep, out), KvError::ok);
+  EXPECT_EQ(std::get<PutResponse>(out.responses.at(0)).prev_kv->value, "s");
+}
+
 TEST_F(KvTxnTest, BadTxnsAreRefusedAndChangeNothing) {
   const std::string before = s.save();
   TxnResponse out;
@@ -154,6 +194,16 @@ TEST_F(KvTxnTest, BadTxnsAreRefusedAndChangeNothing) {
   EXPECT_EQ(s.txn(too_many, out), KvError::too_many_ops);
   TxnRequest empty_compare{.compare = {on("", CompareTarget::version, CompareResult::equal)}};
   EXPECT_EQ(s.txn(empty_compare, out), KvError::empty_key);
+  TxnRequest bad_result{.compare = {on("k", CompareTarget::version, CompareResult{4})}};
+  EXPECT_EQ(s.txn(bad_result, out), KvError::invalid_compare);
+  TxnRequest bad_target{.compare = {on("k", CompareTarget{5}, CompareResult::equal)}};
+  EXPECT_EQ(s.txn(bad_target, out), KvError::invalid_compare);
+  TxnRequest bad_sort{.failure = {RangeRequest{.key = "k", .sort_order = SortOrder{3}}}};
+  EXPECT_EQ(s.txn(bad_sort, out), KvError::invalid_sort) << "checked in the branch not taken";
+  TxnRequest ops_before_keys{.success = {PutRequest{.key = "a"}, PutRequest{.key = "a"}},
+                             .failure = {PutRequest{.key = ""}}};
+  EXPECT_EQ(s.txn(ops_before_keys, out), KvError::empty_key)
+      << "etcd checks every op of both branches before either branch's keys";
   TxnRequest future_read{
       .success = {PutRequest{.key = "a", .value = "1"}, RangeRequest{.key = "a", .revision = 99}}};
   EXPECT_EQ(s.txn(future_read, out), KvError::future_revision)

@@ -142,8 +142,47 @@ TEST(Cluster, BadRequestsGetEtcdsErrorsAndChangeNothing) {
     s = stream->Finish();
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   }
+  // Enum values outside etcd's enums (as a newer or broken client may send; 256 would wrap
+  // to a valid value in one byte). Once, a Txn carrying one was proposed and its entry then
+  // refused as corrupt by every member, which stopped the whole cluster for good.
+  for (int bad : {3, 7, 256}) {
+    grpc::ClientContext ctx;
+    etcdserverpb::RangeRequest req;
+    req.set_key("a");
+    req.set_sort_order(static_cast<etcdserverpb::RangeRequest::SortOrder>(bad));
+    etcdserverpb::RangeResponse resp;
+    s = kv->Range(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_EQ(s.error_message(), "etcdserver: invalid sort option");
+  }
+  for (int bad : {5, 256}) {
+    grpc::ClientContext ctx;
+    etcdserverpb::TxnRequest req;
+    auto* range = req.add_failure()->mutable_request_range();
+    range->set_key("a");
+    range->set_sort_target(static_cast<etcdserverpb::RangeRequest::SortTarget>(bad));
+    req.add_failure()->mutable_request_put()->set_key("b");
+    etcdserverpb::TxnResponse resp;
+    s = kv->Txn(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_EQ(s.error_message(), "etcdserver: invalid sort option");
+  }
+  for (const auto& [result, target] : {std::pair{4, 0}, {0, 5}, {256, 0}, {0, 256}}) {
+    grpc::ClientContext ctx;
+    etcdserverpb::TxnRequest req;
+    auto* cmp = req.add_compare();
+    cmp->set_key("a");
+    cmp->set_result(static_cast<etcdserverpb::Compare::CompareResult>(result));
+    cmp->set_target(static_cast<etcdserverpb::Compare::CompareTarget>(target));
+    req.add_success()->mutable_request_put()->set_key("b");
+    etcdserverpb::TxnResponse resp;
+    s = kv->Txn(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << result << " " << target;
+    EXPECT_EQ(s.error_message(), "faultline: invalid compare result or target");
+  }
   EXPECT_EQ(c.server(*leader).node().status().applied, applied_before)
       << "refused requests must not reach the log";
+  EXPECT_TRUE(put(*kv, "after", "all that").ok()) << "the cluster still serves";
 }
 
 TEST(Cluster, TxnComparesValueVersionCreateAndModRevision) {
