@@ -2,6 +2,7 @@
 #include "kv/store.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace faultline::kv {
 namespace {
@@ -77,7 +78,9 @@ RangeResponse KvStore::range_at(const RangeRequest& r, Revision header_revision)
   // A sort target other than the key with no sort order also sorts (ascending), but only
   // what the limit let through: etcd does exactly this.
   const bool fetch_all = r.sort_order != SortOrder::none || has_revision_filter(r);
-  const std::int64_t want = (r.limit > 0 && !fetch_all) ? r.limit + 1 : -1;
+  // A limit no store can reach is no limit (and limit + 1 would overflow at INT64_MAX).
+  const bool limited = r.limit > 0 && r.limit < std::numeric_limits<std::int64_t>::max();
+  const std::int64_t want = (limited && !fetch_all) ? r.limit + 1 : -1;
   std::vector<const Map::value_type*> found;
   for_each_in_range(r.key, r.range_end, [&](const Map::value_type& e) {
     ++out.count;

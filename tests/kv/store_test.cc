@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace faultline::kv {
 namespace {
 
@@ -173,6 +175,18 @@ TEST(KvStoreTest, IgnoreValueAndIgnoreLeaseRewriteTheKeyWithWhatItHolds) {
   KvStore fresh;
   put(fresh, "a", "new");
   EXPECT_EQ(s.data_bytes(), fresh.data_bytes()) << "the kept value is counted once";
+}
+
+// Found by fuzz/client_request.cc: limit + 1 overflowed (undefined behaviour) at INT64_MAX.
+TEST_F(KvRangeTest, TheLargestLimitIsNoLimit) {
+  RangeResponse r;
+  ASSERT_EQ(s.range({.key = "a",
+                     .range_end = std::string(1, '\0'),
+                     .limit = std::numeric_limits<std::int64_t>::max()},
+                    r),
+            KvError::ok);
+  EXPECT_EQ(static_cast<std::int64_t>(r.kvs.size()), r.count);
+  EXPECT_FALSE(r.more);
 }
 
 TEST_F(KvRangeTest, BadRequestsAreRefusedAndChangeNothing) {
