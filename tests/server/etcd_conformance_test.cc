@@ -66,7 +66,10 @@ class EtcdOnLoopback {
 // include a zero byte and 0xff bytes, where prefix ends and "\0" range ends are subtle.
 class RequestGenerator {
  public:
-  explicit RequestGenerator(std::uint64_t seed) : rng_(seed) {}
+  // `serializable`: whether ranges may ask for serializable reads (which a follower may
+  // answer from before the last write).
+  explicit RequestGenerator(std::uint64_t seed, bool serializable = true)
+      : rng_(seed), serializable_(serializable) {}
 
   // The revision both stores are at, as their last answers said.
   void set_revision(std::int64_t revision) { revision_ = revision; }
@@ -144,7 +147,7 @@ class RequestGenerator {
     // as etcd 3.5 does: tests/server/cluster_test.cc).
     if (chance(0.4)) r.set_sort_order(static_cast<pb::RangeRequest::SortOrder>(pick(3)));
     if (chance(0.4)) r.set_sort_target(static_cast<pb::RangeRequest::SortTarget>(pick(5)));
-    r.set_serializable(chance(0.3));
+    r.set_serializable(chance(0.3) && serializable_);
     r.set_keys_only(chance(0.2));
     r.set_count_only(chance(0.15));
     if (chance(0.15)) r.set_min_mod_revision(some_revision());
@@ -237,6 +240,7 @@ class RequestGenerator {
   }
 
   std::mt19937_64 rng_;
+  bool serializable_;
   std::int64_t revision_ = 1;
 };
 
@@ -278,15 +282,21 @@ class EtcdConformance : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(lab::etcd_version("etcd")) << "etcd is missing and could not be installed";
     etcd_ = std::make_unique<EtcdOnLoopback>();
-    cluster_ = std::make_unique<LocalCluster>(1);
+    etcd_stub_ =
+        pb::KV::NewStub(grpc::CreateChannel(etcd_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Starts `nodes` faultline nodes; requests go to them in turn (forwarded by followers).
+  void start_faultline(int nodes) {
+    cluster_ = std::make_unique<LocalCluster>(nodes);
     cluster_->start_all();
     ASSERT_TRUE(cluster_->wait_for_leader(10s)) << "faultline elected no leader";
-    stubs_[0] =
-        pb::KV::NewStub(grpc::CreateChannel(etcd_->address(), grpc::InsecureChannelCredentials()));
-    stubs_[1] = cluster_->kv(0);
-    // Both are ready when a read answers (etcd elects itself after its election timeout).
+    for (int i = 0; i < nodes; ++i) ours_.push_back(cluster_->kv(i));
+    // All are ready when a read answers (etcd elects itself after its election timeout).
     const auto deadline = std::chrono::steady_clock::now() + 20s;
-    for (auto& stub : stubs_) {
+    std::vector<pb::KV::Stub*> all = {etcd_stub_.get()};
+    for (auto& stub : ours_) all.push_back(stub.get());
+    for (pb::KV::Stub* stub : all) {
       bool ready = false;
       while (!ready && std::chrono::steady_clock::now() < deadline) {
         pb::RangeRequest r;
@@ -299,6 +309,7 @@ class EtcdConformance : public ::testing::Test {
   }
 
   void TearDown() override {
+    ours_.clear();
     cluster_.reset();
     etcd_.reset();
   }
@@ -322,8 +333,9 @@ class EtcdConformance : public ::testing::Test {
   bool same(int step, RequestGenerator& gen,
             grpc::Status (pb::KV::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
             const Request& request) {
-    const Answer<Response> etcd = call(*stubs_[0], method, request);
-    const Answer<Response> ours = call(*stubs_[1], method, request);
+    const Answer<Response> etcd = call(*etcd_stub_, method, request);
+    const Answer<Response> ours =
+        call(*ours_[static_cast<std::size_t>(step) % ours_.size()], method, request);
     auto describe = [](const Answer<Response>& a) {
       return a.status.ok() ? a.response.ShortDebugString()
                            : "status " + std::to_string(a.status.error_code()) + " \"" +
@@ -342,7 +354,7 @@ class EtcdConformance : public ::testing::Test {
 
   // Runs `steps` random requests from `seed`; stops at the first difference.
   void run(std::uint64_t seed, int steps) {
-    RequestGenerator gen(seed);
+    RequestGenerator gen(seed, /*serializable=*/ours_.size() == 1);
     for (int step = 0; step < steps; ++step) {
       bool equal = true;
       const int kind = gen.pick(10);
@@ -368,16 +380,25 @@ class EtcdConformance : public ::testing::Test {
   }
 
   std::unique_ptr<EtcdOnLoopback> etcd_;
+  std::unique_ptr<pb::KV::Stub> etcd_stub_;
   std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<pb::KV::Stub> stubs_[2];
+  std::vector<std::unique_ptr<pb::KV::Stub>> ours_;
 };
 
 TEST_F(EtcdConformance, RandomKvRequestsGetEtcdsAnswers) {
+  ASSERT_NO_FATAL_FAILURE(start_faultline(1));
   // Each seed continues on the state the one before left, so later seeds meet fuller stores.
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     run(seed, steps());
     if (HasFailure()) return;
   }
+}
+
+// The same through a 3-node cluster, each request to the next member: followers forward
+// writes to the leader and read through it (ReadIndex), and must answer as etcd does.
+TEST_F(EtcdConformance, ThroughEveryMemberOfAThreeNodeClusterToo) {
+  ASSERT_NO_FATAL_FAILURE(start_faultline(3));
+  run(4, steps());
 }
 
 // The generator is worth something only if it reaches the cases that differ most easily.
