@@ -145,7 +145,7 @@ struct TxnResponse {
 };
 
 // Why a request was refused. A refused request changes no state. The comment gives etcd's
-// gRPC status and message, which the server should return.
+// gRPC status and message, which the server returns (server/etcd_errors.cc).
 enum class KvError : std::uint8_t {
   ok,
   empty_key,          // INVALID_ARGUMENT "etcdserver: key is not provided"
@@ -157,12 +157,9 @@ enum class KvError : std::uint8_t {
   lease_not_found,    // NOT_FOUND "etcdserver: requested lease not found" (no leases here)
   too_many_ops,       // INVALID_ARGUMENT "etcdserver: too many operations in txn request"
   duplicate_key,      // INVALID_ARGUMENT "etcdserver: duplicate key given in txn request"
-  future_revision,    // OUT_OF_RANGE "mvcc: required revision is a future revision"
+  future_revision,    // OUT_OF_RANGE "etcdserver: mvcc: required revision is a future revision"
   past_revision,      // UNIMPLEMENTED: a revision older than the current one (no history)
   request_too_large,  // INVALID_ARGUMENT "etcdserver: request is too large"
 };
-std::string_view to_string(KvError e);
-// etcd's message for the error (the text etcdctl prints), e.g. "etcdserver: key is not provided".
-std::string_view etcd_message(KvError e);
 
 }  // namespace faultline::kv

@@ -12,6 +12,30 @@ Enum enum_from_wire(int value, Enum last) {
   return static_cast<Enum>(value >= 0 && value < end ? value : end);
 }
 
+bool to_kv_ops(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops,
+               std::vector<kv::RequestOp>& out, std::string* error) {
+  for (const etcdserverpb::RequestOp& op : ops) {
+    switch (op.request_case()) {
+      case etcdserverpb::RequestOp::kRequestRange:
+        out.emplace_back(to_kv(op.request_range()));
+        break;
+      case etcdserverpb::RequestOp::kRequestPut:
+        out.emplace_back(to_kv(op.request_put()));
+        break;
+      case etcdserverpb::RequestOp::kRequestDeleteRange:
+        out.emplace_back(to_kv(op.request_delete_range()));
+        break;
+      case etcdserverpb::RequestOp::kRequestTxn:
+        if (error) *error = "a Txn nested in a Txn is not supported";
+        return false;
+      default:
+        if (error) *error = "a Txn operation with no request";
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 kv::RangeRequest to_kv(const etcdserverpb::RangeRequest& r) {
@@ -50,34 +74,6 @@ kv::DeleteRangeRequest to_kv(const etcdserverpb::DeleteRangeRequest& r) {
   out.prev_kv = r.prev_kv();
   return out;
 }
-
-namespace {
-
-bool to_kv_ops(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops,
-               std::vector<kv::RequestOp>& out, std::string* error) {
-  for (const etcdserverpb::RequestOp& op : ops) {
-    switch (op.request_case()) {
-      case etcdserverpb::RequestOp::kRequestRange:
-        out.emplace_back(to_kv(op.request_range()));
-        break;
-      case etcdserverpb::RequestOp::kRequestPut:
-        out.emplace_back(to_kv(op.request_put()));
-        break;
-      case etcdserverpb::RequestOp::kRequestDeleteRange:
-        out.emplace_back(to_kv(op.request_delete_range()));
-        break;
-      case etcdserverpb::RequestOp::kRequestTxn:
-        if (error) *error = "a Txn nested in a Txn is not supported";
-        return false;
-      default:
-        if (error) *error = "a Txn operation with no request";
-        return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 std::optional<kv::TxnRequest> to_kv(const etcdserverpb::TxnRequest& r, std::string* error) {
   kv::TxnRequest out;

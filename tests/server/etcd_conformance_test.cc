@@ -1,10 +1,11 @@
 // `faultline serve` against Debian's etcd, request by request: one seeded stream of random
 // KV requests (Put, Range with every option, DeleteRange, Txn with compares and nested
-// ops, and bad requests) goes to a one-node etcd and a one-node faultline, and each
-// answer must be the same: the status code and message, or the whole response with only
-// the header's member id, cluster id and raft term left out. Both stores start empty, so
-// revisions must agree too. What faultline refuses on purpose (docs/server.md: past
-// revisions, leases, nested transactions) is not generated.
+// ops, and bad requests) goes to a one-node etcd and to faultline (one node, or each
+// member of three in turn), and each answer must be the same: the status code and message,
+// or the whole response with only the header's member id, cluster id and raft term left
+// out. Both stores start empty, so revisions must agree too. What faultline refuses on
+// purpose (docs/server.md: past revisions, nested transactions) and what crashes etcd 3.4
+// is not generated.
 // Labelled slow: it starts a real etcd. If etcd is missing it installs Debian's
 // etcd-server (needs root), as scripts/setup.sh does.
 //   FAULTLINE_CONFORMANCE_STEPS=20000   # a longer run (default 400 requests per seed)
@@ -104,7 +105,9 @@ class RequestGenerator {
     }
     // Now and then one op more than etcd's 128 ("too many operations in txn request").
     if (chance(0.01)) {
-      for (int i = 0; i < 129; ++i) *t.add_failure()->mutable_request_range() = range(true);
+      for (int i = 0; i < 129; ++i) {
+        *t.add_failure()->mutable_request_range() = range(/*in_txn=*/true);
+      }
     }
     return t;
   }
@@ -206,7 +209,7 @@ class RequestGenerator {
                                                   "\xff\xff",
                                                   "\xfe\xff"};
     if (chance(0.01)) return "";  // "key is not provided"
-    return keys[static_cast<std::size_t>(pick(static_cast<int>(keys.size())))];
+    return one_of(keys);
   }
 
   // Empty (the key alone), "\0" (every key from it), its prefix end, or another key (which
@@ -232,7 +235,11 @@ class RequestGenerator {
 
   std::string value() {
     static const std::vector<std::string> values = {"", "0", "1", "10", "9", "x", "xy", "\xff"};
-    return values[static_cast<std::size_t>(pick(static_cast<int>(values.size())))];
+    return one_of(values);
+  }
+
+  const std::string& one_of(const std::vector<std::string>& choices) {
+    return choices[static_cast<std::size_t>(pick(static_cast<int>(choices.size())))];
   }
 
   std::int64_t some_revision() {
