@@ -3,10 +3,11 @@
 // for each system (each lab run in a child `faultline lab --json` process: a lab moves its
 // main thread into a network namespace, so one process runs one lab), then prints one
 // table and says, per row, whether the lab agrees with the model: the same verdict and
-// election counts during and after the faults within one.
-// Exit codes: 0 every run ran, 2 a run could not (its error is printed).
-#include <sys/wait.h>
-#include <unistd.h>
+// election counts during and after the faults within one. A run that failed a safety check
+// (in the lab: a node exited on its own; in the model: a Raft invariant broke) is not
+// compared: its row says so and the check's message follows the table.
+// Exit codes: 0 every run ran and found nothing wrong, 1 a run found a defect (a failed
+// safety check or a non-linearizable history), 2 a run could not run (its error is printed).
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +20,7 @@
 
 #include "analysis/analysis.h"
 #include "cli/command.h"
+#include "cli/lab_child.h"
 #include "raft/profiles.h"
 #include "record/run_record.h"
 #include "sim/scenario.h"
@@ -42,45 +44,19 @@ struct Row {
   std::string error;
 };
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string self_binary() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "faultline";
-}
-
-// Runs `faultline lab ... --json`; the summary is its last stdout line, stderr passes through.
-Row run_lab_child(const CompareFlags& f, const std::string& scenario_path,
-                  const std::string& profile, const std::string& system) {
-  Row row{profile, "lab " + system, nullptr, ""};
-  std::string cmd = shell_quote(self_binary()) + " lab " + shell_quote(scenario_path) +
-                    " --system " + system + " --profile " + shell_quote(profile) + " --seed " +
-                    std::to_string(f.seed) + " --json";
-  if (!f.out.empty())
-    cmd += " --out " + shell_quote((std::filesystem::path(f.out) / "lab-" += system).string());
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) {
-    row.error = "cannot start " + cmd;
-    return row;
+// Runs `faultline lab ... --json` in a child (lab_child.h): its summary, or why it failed.
+Row lab_row(const CompareFlags& f, const std::string& scenario_path, const std::string& profile,
+            const std::string& system) {
+  std::vector<std::string> args = {
+      scenario_path, "--system", system, "--profile", profile, "--seed", std::to_string(f.seed)};
+  if (!f.out.empty()) {
+    args.push_back("--out");
+    args.push_back((std::filesystem::path(f.out) / "lab-" += system).string());
   }
-  std::string out;
-  char buf[8192];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0 && out.size() < (64u << 20))
-    out.append(buf, n);
-  const int status = ::pclose(p);
-  auto last = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
-  std::string line = last == std::string::npos ? out : out.substr(last + 1);
-  row.summary = nlohmann::json::parse(line, nullptr, false);
-  if (row.summary.is_discarded() || !row.summary.is_object()) {
-    row.summary = nullptr;
-    row.error = "the lab could not run (exit " + std::to_string(WEXITSTATUS(status)) + ")";
-  }
+  LabChild child = run_lab_child(args);
+  Row row{profile, "lab " + system, child.summary, ""};
+  if (row.summary.is_null())
+    row.error = "the lab could not run (exit " + std::to_string(child.exit_code) + ")";
   return row;
 }
 
@@ -102,9 +78,23 @@ std::string fmt_row(const Row& r) {
   return line;
 }
 
+std::uint64_t failed_checks(const Row& r) {
+  return r.summary.is_null() ? 0 : r.summary.value("invariant_violations", std::uint64_t{0});
+}
+
+// A defect the run found: a failed safety check or a history that is not linearizable.
+bool found_defect(const Row& r) {
+  if (r.summary.is_null()) return false;
+  const auto& lin = r.summary["linearizable"];
+  return failed_checks(r) > 0 || (lin.is_boolean() && !lin.get<bool>());
+}
+
 // The lab agrees with the model: the same verdict, elections during and after within one.
+// A lab run in which a node exited on its own measured something else than the scenario:
+// it is marked, never counted as agreeing.
 std::string agreement(const Row& model, const Row& lab) {
   if (model.summary.is_null() || lab.summary.is_null()) return "";
+  if (failed_checks(lab) > 0) return "NODE EXIT";
   auto el = [](const Row& r, const char* phase) {
     return r.summary["phases"][phase].value("elections", 0);
   };
@@ -146,11 +136,12 @@ int run_compare(const CompareFlags& f) {
     if (!f.out.empty())
       record::save(sim_run.record, std::filesystem::path(f.out) / "sim" / scenario.name / profile);
     Row model{profile, "sim", analysis::to_json(analysis::analyze(sim_run.record), true), ""};
+    if (failed_checks(model) > 0) model.source += " INVARIANT";
     rows.push_back(model);
     for (const auto& system : systems) {
       std::fprintf(stderr, "faultline compare: %s, %s in the lab (%s) ...\n", scenario.name.c_str(),
                    profile.c_str(), system.c_str());
-      Row lab = run_lab_child(f, path, profile, system);
+      Row lab = lab_row(f, path, profile, system);
       all_ran &= !lab.summary.is_null();
       if (!lab.summary.is_null()) lab.source += " " + agreement(model, lab);
       rows.push_back(std::move(lab));
@@ -169,8 +160,13 @@ int run_compare(const CompareFlags& f) {
     std::printf("%-15s %-24s %6s %6s %6s %9s %11s %10s %-10s\n", "profile", "run", "el.bef",
                 "el.dur", "el.aft", "term rise", "downtime ms", "delayed %", "verdict");
     for (const auto& r : rows) std::printf("%s\n", fmt_row(r).c_str());
+    for (const auto& r : rows)
+      if (failed_checks(r) > 0)
+        std::printf("%s %s: %s\n", r.profile.c_str(), r.source.c_str(),
+                    r.summary.value("violation", "").c_str());
   }
-  return all_ran ? kValid : kCannotRun;
+  if (!all_ran) return kCannotRun;
+  return std::any_of(rows.begin(), rows.end(), found_defect) ? kInvalid : kValid;
 }
 
 CommandRegistration registration(

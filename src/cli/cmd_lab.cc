@@ -1,7 +1,8 @@
 // `faultline lab SCENARIO --system faultline|etcd`: runs a scenario on a real cluster (see
 // src/lab/runner.h), writes the same run record as `faultline sim` (driver "lab") and prints
 // the same analysis. `faultline lab clean` removes what a crashed lab left behind.
-// Exit codes: 0 ran and safe, 1 a non-linearizable history, 2 could not run (with why).
+// Exit codes: 0 ran and safe, 1 the run found a defect (a node process exited on its own,
+// or the history is not linearizable), 2 could not run (with why).
 #include <unistd.h>
 
 #include <cstdio>
@@ -55,6 +56,15 @@ void print_summary(const analysis::Summary& s, const lab::LabResult& r) {
                 pct(p->ops_failed));
   }
   std::printf("  linearizability: %s\n", s.linearizability.c_str());
+}
+
+// Each node that exited on its own, on stderr: the run goes on without it, so this is the
+// one place a user sees it before the record.
+void print_node_exits(const lab::LabResult& r) {
+  for (const auto& message : r.node_exits)
+    std::fprintf(stderr, "faultline lab: %s\n", message.c_str());
+  if (!r.node_exits.empty() && !r.work_dir.empty())
+    std::fprintf(stderr, "faultline lab: data and node logs kept in %s\n", r.work_dir.c_str());
 }
 
 int run_clean(bool all) {
@@ -127,6 +137,8 @@ int run_lab_command(const LabFlags& f) {
       std::printf("%s %s: set-up to a healthy cluster %.2f s, teardown %.3f s\n",
                   std::string(lab::to_string(o.system)).c_str(), lab::record_profile(o).c_str(),
                   r.setup_s, r.teardown_s);
+      print_node_exits(r);
+      if (!r.node_exits.empty()) return kInvalid;
       setup_total += r.setup_s;
       teardown_total += r.teardown_s;
     }
@@ -151,6 +163,7 @@ int run_lab_command(const LabFlags& f) {
     return kCannotRun;
   }
   progress.finish();
+  print_node_exits(r);
   if (r.interrupted) {
     std::fprintf(stderr, "faultline lab: interrupted; everything was torn down\n");
     return kCannotRun;
@@ -166,6 +179,7 @@ int run_lab_command(const LabFlags& f) {
     j["setup_s"] = r.setup_s;
     j["teardown_s"] = r.teardown_s;
     j["system_version"] = r.system_version;
+    j["node_exits"] = r.node_exits;
     std::printf("%s\n", j.dump().c_str());
   } else {
     print_summary(s, r);
@@ -173,6 +187,7 @@ int run_lab_command(const LabFlags& f) {
                 r.system_version.c_str(), std::string(lab::to_string(o.net)).c_str());
     if (!r.work_dir.empty()) std::printf("  data and node logs kept in %s\n", r.work_dir.c_str());
   }
+  if (!r.node_exits.empty()) return kInvalid;
   if (s.linearizable.has_value() && !*s.linearizable) return kInvalid;
   return kValid;
 }
@@ -202,6 +217,10 @@ CommandRegistration registration(
                    "build the cluster, wait until healthy, tear down; print the times");
       sub.add_option("--repeat", f->repeat, "with --setup-only: how many rounds");
       sub.add_option("--etcd-binary", f->etcd_binary, "the etcd to run")->capture_default_str();
+      sub.footer(
+          "Exit codes: 0 ran, and nothing went wrong; 1 the run found a defect: a node exited "
+          "on its own (it is printed, with the end of its log) or the history is not "
+          "linearizable; 2 could not run (the reason is printed).");
       return [f, clean, &sub]() -> int {
         if (clean->parsed()) return run_clean(f->clean_all);
         if (f->scenario.empty()) {

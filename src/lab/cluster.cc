@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "lab/etcd.h"
 #include "lab/http_get.h"
@@ -18,6 +19,9 @@ constexpr int kAdminPort = 2381;  // faultline's metrics listener: status and fa
 // A fault-hook call goes to a live node on a quiet machine; a second is plenty, and a
 // paused node must not hold the timeline up for long.
 constexpr auto kHookDeadline = std::chrono::milliseconds(1000);
+// What a node's log said last is quoted when it exits on its own: enough for the message of
+// an assertion or a panic, short enough for a run record's meta.
+constexpr std::size_t kLogTailLines = 5;
 
 std::string url(const std::string& host, int port) {
   return "http://" + host + ":" + std::to_string(port);
@@ -162,8 +166,12 @@ std::vector<std::string> LabCluster::node_command(int node) const {
   return argv;
 }
 
+std::string LabCluster::log_path(int node) const {
+  return (plan_.work_dir / ("n" + std::to_string(node) + ".log")).string();
+}
+
 std::string LabCluster::start_node(int node) {
-  const auto log = (plan_.work_dir / ("n" + std::to_string(node) + ".log")).string();
+  const auto log = log_path(node);
   processes_[static_cast<std::size_t>(node - 1)] =
       NodeProcess::start(network_ ? network_->node_namespace(node) : "", node_command(node), log);
   return log;
@@ -223,21 +231,34 @@ std::string LabCluster::apply_links(const std::map<LinkKey, LinkState>& links) {
 }
 
 // Each directed link's rule is set on both ends (outbound at the sender, inbound at the
-// receiver), so it holds even while one end is down and is re-sent after a restart.
-std::string LabCluster::apply_hooks(const std::map<LinkKey, LinkState>& links) {
+// receiver), so it holds even while one end is down or paused. Such a node is not asked (a
+// paused one would hold the timeline up for the whole deadline, every fault until it
+// resumes); it gets its rules when it restarts or resumes. Until they arrive, a few
+// milliseconds, its cuts hold through the other ends, and only a delay it sends with is
+// missing.
+std::string LabCluster::apply_hooks(const std::map<LinkKey, LinkState>& links, int only) {
   std::string detail;
   for (int k = 1; k <= plan_.nodes; ++k) {
+    if (only != 0 && k != only) continue;
+    auto& process = processes_.at(static_cast<std::size_t>(k - 1));
+    if (process.pid() <= 0 || process.paused()) {
+      detail += fmt::format("n{}: {}, its rules are sent when it {}\n", k,
+                            process.paused() ? "paused" : "down",
+                            process.paused() ? "resumes" : "restarts");
+      continue;
+    }
     nlohmann::json rules = nlohmann::json::array();
     for (const auto& [key, st] : links) {
       if (key.first != k && key.second != k) continue;
       const bool outbound = key.first == k;
       nlohmann::json rule = {{"peer", "n" + std::to_string(outbound ? key.second : key.first)},
                              {"direction", outbound ? "outbound" : "inbound"}};
+      // A cut at both ends; a loss and a delay once per link, at the sender, so a message is
+      // not dropped or held twice (a 30% loss at both ends would lose 51%).
       if (st.loss >= 1.0)
         rule["drop"] = true;
-      else if (st.loss > 0)
+      else if (st.loss > 0 && outbound)
         rule["drop_probability"] = st.loss;
-      // Delay once per link, at the sender, so a message is not held twice.
       if (st.delay.count() > 0 && outbound)
         rule["delay_ms"] = static_cast<double>(st.delay.count()) / 1000.0;
       if (rule.size() > 2) rules.push_back(rule);
@@ -256,13 +277,32 @@ std::string LabCluster::apply_hooks(const std::map<LinkKey, LinkState>& links) {
     detail += fmt::format("n{}: DELETE /faultline/faults; POST {} -> {}\n", k,
                           rules.empty() ? "(none)" : rules.dump(), outcome);
   }
-  hooks_applied_ = links;
+  if (only == 0) hooks_applied_ = links;
   return detail;
 }
 
-void LabCluster::crash(int node) { processes_.at(static_cast<std::size_t>(node - 1)).kill(); }
+void LabCluster::note_exit(int node) {
+  auto& p = processes_.at(static_cast<std::size_t>(node - 1));
+  // Only a process the lab still holds: kill() forgets the pid of a node it crashes.
+  if (p.pid() <= 0 || p.running()) return;
+  exits_.push_back({.node = node,
+                    .status = p.exit_status(),
+                    .seen = std::chrono::steady_clock::now(),
+                    .log_tail = lab::log_tail(log_path(node), kLogTailLines)});
+}
+
+std::vector<NodeExit> LabCluster::take_exits() {
+  for (int k = 1; k <= static_cast<int>(processes_.size()); ++k) note_exit(k);
+  return std::exchange(exits_, {});
+}
+
+void LabCluster::crash(int node) {
+  note_exit(node);  // a node that had already died by itself is a finding, crash or not
+  processes_.at(static_cast<std::size_t>(node - 1)).kill();
+}
 
 void LabCluster::restart(int node) {
+  note_exit(node);  // reaping it below must not hide that it ended by itself
   auto& p = processes_.at(static_cast<std::size_t>(node - 1));
   if (p.running()) return;  // restarting a live node would fight over its data directory
   start_node(node);
@@ -275,12 +315,20 @@ void LabCluster::restart(int node) {
       if (r && r->status == 200) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    apply_hooks(hooks_applied_);
+    apply_hooks(hooks_applied_, node);
   }
 }
 
 void LabCluster::pause(int node) { processes_.at(static_cast<std::size_t>(node - 1)).pause(); }
-void LabCluster::resume(int node) { processes_.at(static_cast<std::size_t>(node - 1)).resume(); }
+
+void LabCluster::resume(int node) {
+  auto& p = processes_.at(static_cast<std::size_t>(node - 1));
+  const bool was_paused = p.paused();
+  p.resume();
+  // Its rules may have changed while it slept (apply_hooks skipped it; a heal may even have
+  // emptied them): send them now, whatever they are.
+  if (was_paused && plan_.system == System::faultline) apply_hooks(hooks_applied_, node);
+}
 
 void LabCluster::teardown() {
   if (torn_down_) return;

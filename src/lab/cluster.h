@@ -11,6 +11,11 @@
 //               (the admin API on each node's metrics port).
 // Delay (degrade with delay) exists only through faultline's fault hooks: this kernel has
 // no netem, so an etcd cluster cannot be delayed.
+//
+// The cluster expects every node it started and has not crashed to be running (a paused
+// node is running). A node process that ends by itself (an assertion, a panic, a refusal
+// to start on its data) is a finding, never a fault of the scenario: take_exits() hands
+// each one over once.
 #pragma once
 
 #include <chrono>
@@ -56,6 +61,14 @@ struct LinkState {
 };
 using LinkKey = std::pair<int, int>;  // (from, to), node numbers 1..n
 
+// A node process that ended without the lab stopping it.
+struct NodeExit {
+  int node = 0;                                // 1..n
+  int status = 0;                              // as waitpid gave it (see describe_exit)
+  std::chrono::steady_clock::time_point seen;  // when the lab noticed (reaped) it
+  std::vector<std::string> log_tail;           // the last non-empty lines of its log
+};
+
 class LabCluster {
  public:
   // Builds the network (namespaces mode) and starts every node. Throws LabError, leaving
@@ -84,6 +97,11 @@ class LabCluster {
   void pause(int node);    // SIGSTOP
   void resume(int node);   // SIGCONT
 
+  // The nodes that exited on their own since the last call (a node the lab crashed is
+  // not one of them), each once. Cheap (a waitpid without waiting per node): the runner
+  // calls it every few tens of milliseconds. Not thread-safe, like crash and restart.
+  std::vector<NodeExit> take_exits();
+
   // Stops every node (SIGKILL) and removes the network. Idempotent.
   void teardown();
 
@@ -92,12 +110,18 @@ class LabCluster {
   std::string node_host(int node) const;
   std::vector<std::string> node_command(int node) const;
   std::string start_node(int node);  // returns the log path
-  std::string apply_hooks(const std::map<LinkKey, LinkState>& links);
+  std::string log_path(int node) const;
+  // Reaps node `node` if its process has ended by itself and keeps the exit for take_exits.
+  void note_exit(int node);
+  // Sends every live node (or only `only`) its share of `links`; a paused or crashed node is
+  // skipped and gets its share when it resumes or restarts.
+  std::string apply_hooks(const std::map<LinkKey, LinkState>& links, int only = 0);
   record::NodeId map_member(std::uint64_t member_id);
 
   ClusterPlan plan_;
   std::optional<LabNetwork> network_;
-  std::vector<NodeProcess> processes_;  // index node-1
+  std::vector<NodeProcess> processes_;  // index node-1; no pid: crashed by the lab, or reaped
+  std::vector<NodeExit> exits_;         // noticed, not yet taken
   std::string token_;
   std::map<LinkKey, LinkState> hooks_applied_;  // re-sent to a node after its restart
   std::mutex ids_mutex_;

@@ -96,10 +96,11 @@ bool FaultTimeline::needs_leader(const sim::Fault& f) const {
 
 std::optional<int> FaultTimeline::leader_now(
     const std::function<std::vector<record::NodeSample>()>& latest,
-    const std::function<bool()>& stopped) {
+    const std::function<bool()>& stopped, const std::function<void()>& watch) {
   const auto give_up =
       Clock::now() + std::chrono::microseconds(scenario_.timing.election_timeout_us);
   for (;;) {
+    watch();
     if (auto l = leader_of(latest())) return l;
     if (Clock::now() >= give_up || stopped()) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -259,7 +260,7 @@ void FaultTimeline::note_fault_state(record::FaultKind kind, sim::Micros now_us)
 
 void FaultTimeline::run(Clock::time_point origin,
                         const std::function<std::vector<record::NodeSample>()>& latest_samples,
-                        const std::function<bool()>& stopped,
+                        const std::function<bool()>& stopped, const std::function<void()>& watch,
                         const std::function<void(double)>& on_progress) {
   auto now_us = [&] {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - origin).count();
@@ -267,6 +268,7 @@ void FaultTimeline::run(Clock::time_point origin,
   auto wait_until = [&](sim::Micros at_us) {
     auto last_report = Clock::now();
     while (!stopped() && now_us() < at_us) {
+      watch();
       const auto left = std::chrono::microseconds(at_us - now_us());
       std::this_thread::sleep_for(
           std::min<std::chrono::microseconds>(left, std::chrono::milliseconds(50)));
@@ -288,7 +290,7 @@ void FaultTimeline::run(Clock::time_point origin,
     } else {
       leader_.reset();
       if (needs_leader(f)) {
-        leader_ = leader_now(latest_samples, stopped);
+        leader_ = leader_now(latest_samples, stopped, watch);
         if (!leader_) {
           ev.time_us = now_us();
           ev.detail =

@@ -27,10 +27,13 @@ class FaultTimeline {
   FaultTimeline(const sim::Scenario& scenario, LabCluster& cluster, record::RunRecord& record);
 
   // Fires every fault at origin + its time and returns at origin + the scenario's duration
-  // (or as soon as `stopped` says so). Throws LabError if a rule cannot be applied.
+  // (or as soon as `stopped` says so). `watch` is called at least every 50 ms while it
+  // waits (the runner looks for nodes that exited on their own there). Throws LabError if a
+  // rule cannot be applied.
   void run(Clock::time_point origin,
            const std::function<std::vector<record::NodeSample>()>& latest_samples,
-           const std::function<bool()>& stopped, const std::function<void(double)>& on_progress);
+           const std::function<bool()>& stopped, const std::function<void()>& watch,
+           const std::function<void(double)>& on_progress);
 
  private:
   struct Firing {
@@ -48,7 +51,8 @@ class FaultTimeline {
   void undo(const Firing& f, record::FaultEvent& ev);
   bool needs_leader(const sim::Fault& f) const;
   std::optional<int> leader_now(const std::function<std::vector<record::NodeSample>()>& latest,
-                                const std::function<bool()>& stopped);
+                                const std::function<bool()>& stopped,
+                                const std::function<void()>& watch);
   std::string apply();
   void note_fault_state(record::FaultKind kind, sim::Micros now_us);
 

@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "lab/network.h"
 
@@ -130,6 +132,53 @@ void NodeProcess::pause() {
 
 void NodeProcess::resume() {
   if (pid_ > 0 && paused_ && ::kill(pid_, SIGCONT) == 0) paused_ = false;
+}
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = ::strsignal(sig);
+    std::string out = "killed by signal " + std::to_string(sig);
+    if (name != nullptr) out += std::string(", ") + name;
+    if (WCOREDUMP(status)) out += ", core dumped";
+    return out;
+  }
+  return "wait status " + std::to_string(status);
+}
+
+std::vector<std::string> log_tail(const std::string& path, std::size_t count) {
+  constexpr std::streamoff kReadAtMost = 64 * 1024;
+  constexpr std::size_t kLineAtMost = 300;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return {};
+  const std::streamoff from = std::max<std::streamoff>(0, size - kReadAtMost);
+  in.seekg(from);
+  std::string text(static_cast<std::size_t>(size - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  std::vector<std::string> lines;  // newest first
+  std::size_t end = text.size();
+  while (end > 0 && lines.size() < count) {
+    const std::size_t nl = text.rfind('\n', end - 1);
+    const std::size_t begin = nl == std::string::npos ? 0 : nl + 1;
+    // The first line of a window that starts mid-file is a fragment: leave it out.
+    if (begin == 0 && from > 0) break;
+    std::string line = text.substr(begin, end - begin);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    if (!line.empty()) {
+      if (line.size() > kLineAtMost) line = line.substr(0, kLineAtMost) + "...";
+      lines.push_back(std::move(line));
+    }
+    if (nl == std::string::npos) break;
+    end = nl;
+  }
+  std::reverse(lines.begin(), lines.end());
+  return lines;
 }
 
 }  // namespace faultline::lab

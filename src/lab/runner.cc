@@ -2,6 +2,7 @@
 #include "lab/runner.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string_view>
 #include <thread>
 
 #include "client/drivers.h"
@@ -177,6 +179,16 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// "node 3 exited on its own at 12.4 s (killed by signal 6, Aborted); its log ends: ..."
+std::string describe_node_exit(const NodeExit& e, std::string_view when) {
+  std::string out =
+      fmt::format("node {} exited on its own {} ({})", e.node, when, describe_exit(e.status));
+  if (e.log_tail.empty()) return out + "; its log is empty";
+  out += "; its log ends:";
+  for (const auto& line : e.log_tail) out += "\n    " + line;
+  return out;
+}
+
 }  // namespace
 
 std::string record_profile(const LabOptions& o) {
@@ -304,6 +316,11 @@ LabResult run_lab(const LabOptions& options) {
     std::optional<int> leader;
     while (!(leader = agreed_leader(observers->latest()))) {
       if (g_stop_requested.load()) throw LabError("interrupted before the cluster was healthy");
+      // A node that dies while the cluster forms would only show as a cluster that never
+      // agrees; say which node and why instead of waiting out the 30 s.
+      if (auto exits = cluster->take_exits(); !exits.empty())
+        throw LabError(describe_node_exit(exits.front(), "before the cluster was healthy") +
+                       "\nnode logs are in " + plan.work_dir.string() + " (kept)");
       if (Clock::now() - setup_start > kHealthyWithin)
         throw LabError("the cluster did not agree on a leader within 30 s; node logs are in " +
                        plan.work_dir.string() + " (kept)");
@@ -323,6 +340,19 @@ LabResult run_lab(const LabOptions& options) {
     rec.meta.duration_us = sc.duration_us;
     rec.meta.scenario_json = sim::scenario_to_json(sc);
 
+    // Every node exit the lab did not cause is a failed safety check of the run: counted
+    // in the record, the first one's message kept, all of them in the result.
+    Clock::time_point origin = Clock::now();  // the record's time 0 once the workload starts
+    auto note_node_exits = [&] {
+      for (const NodeExit& e : cluster->take_exits()) {
+        const double at_s = std::chrono::duration<double>(e.seen - origin).count();
+        std::string message = describe_node_exit(e, fmt::format("at {:.1f} s", at_s));
+        if (rec.meta.violation.empty()) rec.meta.violation = message;
+        ++rec.meta.invariant_violations;
+        result.node_exits.push_back(std::move(message));
+      }
+    };
+
     if (!o.setup_only) {
       std::optional<client::AsyncKvClient> kv;
       std::optional<client::OpGenerator> gen;
@@ -340,7 +370,7 @@ LabResult run_lab(const LabOptions& options) {
         spec.keep_values = true;
         gen.emplace(spec);
       }
-      const auto origin = Clock::now();
+      origin = Clock::now();
       observers->start_recording(origin);
       std::stop_source stop_workload;
       client::DriveResult drive;
@@ -363,7 +393,7 @@ LabResult run_lab(const LabOptions& options) {
       try {
         timeline.run(
             origin, [&] { return observers->latest(); }, [&] { return g_stop_requested.load(); },
-            o.on_progress);
+            note_node_exits, o.on_progress);
       } catch (...) {
         stop_workload.request_stop();  // otherwise joining it waits out the whole run
         throw;
@@ -377,6 +407,7 @@ LabResult run_lab(const LabOptions& options) {
       if (!workload_error.empty()) throw LabError("the workload could not run: " + workload_error);
       rec.ops = std::move(drive.ops);
     }
+    note_node_exits();  // the last look, before teardown kills every node
     observers->stop();
     rec.samples = observers->all_samples();
     observers.reset();
@@ -384,7 +415,8 @@ LabResult run_lab(const LabOptions& options) {
     finish(true);
     throw;
   }
-  finish(o.keep);
+  // A node that exited on its own is a finding: its data directory and log stay for a look.
+  finish(o.keep || !result.node_exits.empty());
   return result;
 }
 

@@ -11,6 +11,8 @@
 //   4. start the open-loop workload; that instant is the record's time 0; fire the
 //      scenario's faults at their times, roles resolved from the latest samples;
 //   5. stop, go back to the root namespace, kill the nodes, remove the network.
+// All along (every 50 ms, and once more before teardown) it looks for nodes that exited on
+// their own: each is a finding, recorded as a failed safety check of the run.
 // SIGINT / SIGTERM during a run end it early with the same orderly teardown.
 #pragma once
 
@@ -50,9 +52,14 @@ struct LabResult {
   record::RunRecord record;
   double setup_s = 0;     // from nothing to a healthy cluster (leader known by every node)
   double teardown_s = 0;  // from the end of the run to nothing left
-  std::string work_dir;   // kept only with --keep
+  std::string work_dir;   // kept with --keep, or when a node exited on its own
   bool interrupted = false;
   std::string system_version;  // etcd's version, or "faultline"
+  // One message per node process that ended without the lab stopping it, in the order the
+  // lab noticed them: "node 3 exited on its own at 12.4 s (killed by signal 6, Aborted);
+  // its log ends: ...". The record counts them in meta.invariant_violations and keeps the
+  // first in meta.violation.
+  std::vector<std::string> node_exits;
 };
 
 // Runs the scenario (check_lab first). Throws LabError, after tearing everything down,

@@ -100,8 +100,14 @@ struct Meta {
   Micros first_fault_us = -1;  // start of the "during" phase (-1: no fault)
   Micros last_heal_us = -1;    // end of the "during" phase (-1: never healed)
   std::string scenario_json;   // the resolved scenario, as JSON text
+  // Safety checks the run failed; what a check is depends on the driver.
+  //   sim: a Raft safety invariant broken (election safety, log matching, ...); the first
+  //        one stops the run, so this is 0 or 1, and `violation` names it with seed and step.
+  //   lab: a node process that exited on its own (an assertion, a panic, a refusal to start),
+  //        once per exit; `violation` is the first: "node 3 exited on its own at 12.4 s
+  //        (killed by signal 6, Aborted); its log ends: ...".
   std::uint64_t invariant_violations = 0;
-  std::string violation;  // the first violation, if any, with seed and step
+  std::string violation;  // the first failed check's message, empty when none failed
 };
 
 struct RunRecord {

@@ -85,9 +85,13 @@ std::string verdict_block(const analysis::Summary& s) {
       escape_xml(s.linearizability),
       s.linearizability_detail.empty() ? "" : " — " + escape_xml(s.linearizability_detail));
   if (s.invariant_violations > 0) {
+    // A lab's message quotes the node's log, one line each: keep the lines.
+    std::string message;
+    for (char c : escape_xml(s.violation))
+      message += c == '\n' ? std::string("<br>") : std::string(1, c);
     html += fmt::format(
-        "<p class=\"violation\"><strong>Safety invariant violated</strong> ({} times): {}</p>\n",
-        s.invariant_violations, escape_xml(s.violation));
+        "<p class=\"violation\"><strong>Safety check failed</strong> ({} times): {}</p>\n",
+        s.invariant_violations, message);
   }
   return html + "</div>\n";
 }

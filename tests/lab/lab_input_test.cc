@@ -1,9 +1,17 @@
 // What the lab refuses, and that refusing leaves nothing behind: a scenario the chosen system
 // cannot run, a profile etcd has no flag for, a missing etcd, leftovers of a crashed run
 // (and `faultline lab clean` removing them). Also the role resolution the lab shares with
-// the simulator, and a whole faultline run in the no-root loopback mode.
+// the simulator, and whole faultline runs in the no-root loopback mode: the cloudflare cut,
+// a leader crash and restart, and a node that aborts on its own (a finding).
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include "lab/cluster.h"
+#include "lab/http_get.h"
 #include "lab_harness.h"
 #include "sim/roles.h"
 
@@ -102,6 +110,28 @@ TEST(LabSetup, AFaultlineClusterIsUpAndGoneInUnderThreeSeconds) {
   EXPECT_EQ(leftovers_of_labs(), "");
 }
 
+// What a node's exit message quotes: how it ended, and the last non-empty lines of its
+// log, read from the log's end only, a fragment at the window's start left out.
+TEST(LabNodeExit, ItsMessageSaysHowTheNodeEndedAndQuotesTheEndOfItsLog) {
+  EXPECT_EQ(describe_exit(1 << 8), "exit code 1");
+  EXPECT_EQ(describe_exit(SIGABRT), "killed by signal 6, " + std::string(::strsignal(SIGABRT)));
+
+  const auto log = std::filesystem::temp_directory_path() /
+                   ("faultline-log-tail-test-" + std::to_string(::getpid()) + ".log");
+  std::ofstream(log) << "one\ntwo\n\n   \nthree\r\nfour\nfive\nsix\n\n";
+  EXPECT_EQ(log_tail(log.string(), 5),
+            (std::vector<std::string>{"two", "three", "four", "five", "six"}));
+  EXPECT_EQ(log_tail(log.string(), 2), (std::vector<std::string>{"five", "six"}));
+  // A log of 100 KiB: only its end is read; a very long line is cut.
+  std::ofstream(log) << std::string(100 * 1024, 'x') << "\nlast line " << std::string(500, 'y');
+  const auto tail = log_tail(log.string(), 5);
+  ASSERT_EQ(tail.size(), 1u);
+  EXPECT_EQ(tail.front().rfind("last line yyy", 0), 0u) << tail.front();
+  EXPECT_LT(tail.front().size(), 400u);
+  std::filesystem::remove(log);
+  EXPECT_TRUE(log_tail(log.string(), 5).empty());
+}
+
 // No root needed: the same cut through faultline's fault hooks on per-node loopback
 // addresses gives etcd-3.4's story.
 TEST(LabLoopback, FaultlineCloudflareCutThroughFaultHooks) {
@@ -112,6 +142,184 @@ TEST(LabLoopback, FaultlineCloudflareCutThroughFaultHooks) {
   EXPECT_EQ(elections(r.summary, "during"), 0);
   EXPECT_GT(term_rise(r.summary, "during"), 0u);
   EXPECT_NEAR(elections(r.summary, "after"), 1, 1);
+  EXPECT_EQ(r.summary["invariant_violations"], 0) << r.summary["violation"];
+}
+
+// The scenario's own crash is no finding: the lab killed the leader and started it again,
+// so no node exited on its own, the run exits 0 and the record has no failed check.
+TEST(LabLoopback, ALeaderTheScenarioCrashesAndRestartsIsNoNodeExit) {
+  CliRun r = run_lab("leader-crash",
+                     {"--system", "faultline", "--profile", "etcd-3.4", "--net", "loopback"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(r.summary.is_object()) << r.out;
+  EXPECT_EQ(elections(r.summary, "during"), 1);
+  EXPECT_EQ(r.summary["invariant_violations"], 0) << r.summary["violation"];
+  EXPECT_EQ(r.summary["violation"], "");
+  EXPECT_EQ(r.err.find("exited on its own"), std::string::npos) << r.err;
+}
+
+// A paused node cannot answer its fault hooks: links are set without waiting on it (each
+// call's deadline would make every later fault of the timeline late), and it gets its
+// rules, whatever they became meanwhile, when it resumes. A loss is set once, at the sender.
+TEST(LabLoopback, APausedNodeHoldsNoFaultUpAndGetsItsRulesWhenItResumes) {
+  ClusterPlan plan;
+  plan.net = NetMode::loopback;
+  plan.run_id = "t" + std::to_string(::getpid() % 100000);
+  plan.subnet = "127.0." + std::to_string(20 + (::getpid() + 7) % 200);
+  plan.work_dir = std::filesystem::temp_directory_path() / ("faultline-lab-" + plan.run_id);
+  plan.faultline_binary = FAULTLINE_BIN;
+  auto cluster = LabCluster::create(plan);
+  auto rules_of = [&](int node) -> nlohmann::json {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto r = http_get(plan.subnet + "." + std::to_string(node), 2381, "/faultline/faults",
+                        std::chrono::milliseconds(200));
+      if (r && r->status == 200) return nlohmann::json::parse(r->body)["rules"];
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+  };
+  for (int k = 1; k <= 3; ++k) ASSERT_TRUE(rules_of(k).is_array()) << "node " << k << " is not up";
+
+  // n2 holds rules (a cut with n1), then sleeps while they change: healed, and a lossy
+  // link from n2 to n3 instead.
+  cluster->apply_links({{{1, 2}, {1.0, {}}}, {{2, 1}, {1.0, {}}}});
+  ASSERT_EQ(rules_of(2).size(), 2u);
+  cluster->pause(2);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string detail = cluster->apply_links({{{2, 3}, {0.3, {}}}});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500)) << detail;
+  EXPECT_NE(detail.find("n2: paused, its rules are sent when it resumes"), std::string::npos)
+      << detail;
+  EXPECT_EQ(rules_of(1).size(), 0u);
+  EXPECT_EQ(rules_of(3).size(), 0u) << "a loss is the sender's alone";
+  // Resumed, n2 has exactly the rules of now: its cut with n1 is gone, the loss is there.
+  cluster->resume(2);
+  const nlohmann::json n2 = rules_of(2);
+  ASSERT_EQ(n2.size(), 1u) << n2;
+  EXPECT_EQ(n2[0]["peer"], "n3");
+  EXPECT_EQ(n2[0]["direction"], "outbound");
+  EXPECT_DOUBLE_EQ(n2[0]["drop_probability"].get<double>(), 0.3);
+  cluster->teardown();
+  std::filesystem::remove_all(plan.work_dir);
+}
+
+std::string sh_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A folder of the test's own, removed with everything in it at the end of the test.
+struct TestDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("faultline-node-exit-test-" + std::to_string(::getpid()));
+  TestDir() {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TestDir() { std::filesystem::remove_all(path); }
+};
+
+// The faultline "binary" of the node-exit test: every node execs the real faultline, and
+// node 3's gets SIGABRT as soon as `trigger` exists. The watcher that sends it is a child
+// of node 3's process (the shell that execs it): it dies with that process
+// (--pdeathsig) and checks it is still that process's child before it signals, so it can
+// never signal anything else; it gives up after 60 s. No core file (ulimit -c 0).
+std::string node3_aborts_wrapper(const std::filesystem::path& trigger) {
+  return "#!/bin/sh\n"
+         "ulimit -c 0\n"
+         "case \" $* \" in\n"
+         "*\" --name n3 \"*)\n"
+         "  echo 'wrapper: n3 will get SIGABRT from the test' >&2\n"
+         "  setpriv --pdeathsig KILL sh -c '\n"
+         "    i=0\n"
+         "    while [ ! -e \"$1\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done\n"
+         "    if [ -e \"$1\" ] && [ \"$PPID\" = \"$2\" ]; then\n"
+         "      echo \"wrapper: sending SIGABRT to n3\" >&2\n"
+         "      kill -ABRT \"$2\"\n"
+         "    fi' watcher " +
+         sh_quote(trigger.string()) +
+         " $$ &\n"
+         "  ;;\n"
+         "esac\n"
+         "exec " +
+         sh_quote(FAULTLINE_BIN) + " \"$@\"\n";
+}
+
+// A node that dies by itself is what the lab is for: node 3 aborts two seconds into a run
+// with no faults; the run goes on without it, and the result names the node, the time, the
+// signal and the end of its log; the record counts one failed safety check, and the data
+// and logs are kept.
+TEST(LabLoopback, ANodeThatAbortsOnItsOwnIsReportedOnceAsAFailedSafetyCheck) {
+  TestDir dir;
+  const auto trigger = dir.path / "abort-n3";
+  const auto wrapper = dir.path / "faultline-wrapper.sh";
+  const auto scenario = dir.path / "node-exit.toml";
+  {
+    std::ofstream(wrapper) << node3_aborts_wrapper(trigger);
+    std::ofstream(scenario) << "name = \"node-exit\"\n"
+                               "description = \"Lab test: no faults; node 3 aborts by itself.\"\n"
+                               "nodes = 3\n"
+                               "duration = \"8s\"\n"
+                               "[timing]\n"
+                               "heartbeat = \"100ms\"\n"
+                               "election_timeout = \"500ms\"\n"
+                               "[workload]\n"
+                               "rate = 50\n"
+                               "value_size = 10\n"
+                               "keys = 10\n";
+  }
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+
+  LabOptions o;
+  o.scenario = sim::parse_scenario_file(scenario);
+  o.system = System::faultline;
+  o.net = NetMode::loopback;
+  o.faultline_binary = wrapper.string();
+  bool triggered = false;
+  o.on_progress = [&](double done_s) {
+    if (done_s >= 2.0 && !triggered) triggered = static_cast<bool>(std::ofstream(trigger));
+  };
+  LabResult r = lab::run_lab(o);
+  struct RemoveKept {
+    std::string dir;
+    ~RemoveKept() {
+      if (!dir.empty()) std::filesystem::remove_all(dir);
+    }
+  } remove_kept{r.work_dir};
+
+  ASSERT_TRUE(triggered) << "the run never reached 2 s";
+  std::string all;
+  for (const auto& m : r.node_exits) all += m + "\n";
+  ASSERT_EQ(r.node_exits.size(), 1u) << all;
+  const std::string& exit = r.node_exits.front();
+  double at_s = 0;
+  ASSERT_EQ(std::sscanf(exit.c_str(), "node 3 exited on its own at %lf s", &at_s), 1) << exit;
+  EXPECT_GE(at_s, 2.0) << exit;
+  EXPECT_LT(at_s, 8.0) << exit;
+  EXPECT_NE(exit.find("(killed by signal 6, " + std::string(::strsignal(SIGABRT)) + ")"),
+            std::string::npos)
+      << exit;
+  EXPECT_NE(exit.find("its log ends:"), std::string::npos) << exit;
+  EXPECT_NE(exit.find("wrapper: sending SIGABRT to n3"), std::string::npos) << exit;
+
+  EXPECT_EQ(r.record.meta.invariant_violations, 1u);
+  EXPECT_EQ(r.record.meta.violation, exit);
+  const analysis::Summary summary = analysis::analyze(r.record);
+  EXPECT_EQ(summary.invariant_violations, 1u);
+  EXPECT_EQ(summary.violation, exit);
+
+  // The run went on without it: node 3's last sample finds nobody there.
+  std::optional<record::NodeSample> last_of_n3;
+  for (const auto& sample : r.record.samples)
+    if (sample.node == 3) last_of_n3 = sample;
+  ASSERT_TRUE(last_of_n3.has_value());
+  EXPECT_EQ(last_of_n3->role, record::Role::down);
+  EXPECT_GT(last_of_n3->time_us, 6'000'000);
+
+  // Its data and log stay for a look.
+  ASSERT_FALSE(r.work_dir.empty());
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(r.work_dir) / "n3.log"));
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// Runs `faultline lab ... --json` in a child process, for commands that run several labs
+// (compare, nemesis): a lab moves its main thread into a network namespace before any
+// other thread exists, so one process runs one lab. The child's stderr passes through.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace faultline::cli {
+
+struct LabChild {
+  int exit_code = -1;      // the child's exit code; -1 if it could not start or was killed
+  nlohmann::json summary;  // its --json summary (the last line of its stdout); null if none
+  std::string command;     // what ran, for messages
+};
+
+// `args` follow `faultline lab`; `--json` is added.
+LabChild run_lab_child(const std::vector<std::string>& args);
+
+// This binary's path (/proc/self/exe), or "faultline".
+std::string self_binary();
+
+}  // namespace faultline::cli
