@@ -159,5 +159,32 @@ TEST_F(LabRuns, LeaderCrashGivesOneNewLeaderOnBothSystems) {
   expect_agrees(run_model("leader-crash", "etcd-3.4"), etcd, "sim etcd-3.4 vs etcd");
 }
 
+// `faultline nemesis --lab`: one random fault timeline (cuts of every shape, lossy and slow
+// links, crashes and restarts, pauses, overlapping) on real clusters, each run checked for
+// node exits, linearizability (the load has reads) and recovery once every fault is
+// undone. faultline in loopback mode gets slow links too; etcd gets no delays (no netem).
+TEST_F(LabRuns, ARandomFaultTimelineLeavesBothSystemsSafeLinearizableAndRecovered) {
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("faultline-lab-nemesis-" + std::to_string(::getpid()));
+  for (const std::vector<std::string>& system :
+       {std::vector<std::string>{"--system", "faultline", "--net", "loopback"},
+        std::vector<std::string>{"--system", "etcd"}}) {
+    std::vector<std::string> args = {"nemesis",    "--lab", "--seed",  "3",
+                                     "--seeds",    "1",     "--nodes", "3",
+                                     "--duration", "20s",   "--out",   out.string()};
+    args.insert(args.end(), system.begin(), system.end());
+    CliRun r = run_faultline(args);
+    EXPECT_EQ(r.exit_code, 0) << system[1] << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("seed 3, " + system[1] + " etcd-3.4: passed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("linearizability valid"), std::string::npos) << r.out;
+    // The timeline ran: the record holds its faults, and crashes if it had any.
+    const auto record =
+        record::load(out / "lab" / "nemesis-3" / (system[1] == "etcd" ? "etcd" : "etcd-3.4"));
+    EXPECT_GE(record.faults.size(), 5u);
+    EXPECT_EQ(record.meta.invariant_violations, 0u) << record.meta.violation;
+  }
+  std::filesystem::remove_all(out);
+}
+
 }  // namespace
 }  // namespace faultline::lab

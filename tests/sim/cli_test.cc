@@ -170,3 +170,44 @@ TEST(BenchCommand, ADurationThatIsNotOneIsRefusedWithExitCode2) {
     EXPECT_NE(o.err.find("is not a duration"), std::string::npos) << bad << ": " << o.err;
   }
 }
+
+// `faultline nemesis`: bad options are refused with exit code 2 and nothing runs; a seed's
+// timeline prints as a scenario file that `faultline sim` runs; a batch of seeds on every
+// profile passes and says so, and failing seeds would be written out with --out.
+TEST(NemesisCommand, BadOptionsAreRefusedWithExitCode2) {
+  for (const char* bad : {"--nodes 1", "--nodes 16", "--duration 5s", "--duration 30",
+                          "--read-share 2", "--profile nope", "--seeds 0"}) {
+    auto o = faultline(std::string("nemesis ") + bad);
+    EXPECT_EQ(o.exit_code, 2) << bad << ": " << o.out;
+    EXPECT_NE(o.err, "") << bad;
+    EXPECT_EQ(o.out, "") << bad;
+  }
+}
+
+TEST(NemesisCommand, PrintsASeedsScenarioThatSimRuns) {
+  auto o = faultline("nemesis --seed 7 --nodes 5 --print");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("name = \"nemesis-7\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("nodes = 5"), std::string::npos) << o.out;
+  EXPECT_EQ(faultline("nemesis --seed 7 --nodes 5 --print").out, o.out);
+  auto p = write_scenario("nemesis-7", o.out);
+  auto run = faultline("sim " + p.string() + " --profile etcd-3.5 --seed 7 --json");
+  std::filesystem::remove(p);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto j = nlohmann::json::parse(run.out);
+  EXPECT_EQ(j["scenario"], "nemesis-7");
+  EXPECT_EQ(j["linearizable"], true);
+}
+
+TEST(NemesisCommand, ManySeedsOnEveryProfilePass) {
+  auto out_dir =
+      std::filesystem::temp_directory_path() / ("nemesis-cli-out-" + std::to_string(::getpid()));
+  auto o = faultline("nemesis --seeds 40 --out " + out_dir.string());
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  for (const char* profile : {"raft", "etcd-3.4", "etcd-3.5", "prevote", "thesis-prevote"})
+    EXPECT_NE(o.out.find(std::string(profile) + " "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("200 runs"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("every run safe, linearizable and recovered"), std::string::npos) << o.out;
+  EXPECT_FALSE(std::filesystem::exists(out_dir)) << "only failing seeds are written out";
+  std::filesystem::remove_all(out_dir);
+}
