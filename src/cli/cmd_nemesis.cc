@@ -50,15 +50,27 @@ struct NemesisFlags {
   std::string net = "namespaces";
 };
 
-// The generator's flags as given, for the command lines that run a seed again.
+// The generator's flags that differ from the defaults, for the command line that prints a
+// failing seed's scenario again.
 std::string generator_flags(const NemesisFlags& f) {
+  const NemesisFlags defaults;
   std::string s = "--nodes " + std::to_string(f.nodes) + " --duration " + f.duration;
-  if (f.rate != 200) s += " --rate " + std::to_string(f.rate);
-  if (f.read_share != 0.3) s += " --read-share " + std::to_string(f.read_share);
-  if (f.no_delay || (f.lab && f.system == "etcd")) s += " --no-delay";
+  char number[32];
+  if (f.rate != defaults.rate) {
+    std::snprintf(number, sizeof number, "%g", f.rate);
+    s += std::string(" --rate ") + number;
+  }
+  if (f.read_share != defaults.read_share) {
+    std::snprintf(number, sizeof number, "%g", f.read_share);
+    s += std::string(" --read-share ") + number;
+  }
+  if (f.no_delay) s += " --no-delay";
   if (f.no_process_faults) s += " --no-process-faults";
   return s;
 }
+
+// Seed `seed`'s scenario file name, and its scenario's (and so its records' folder) name.
+std::string scenario_name(std::uint64_t seed) { return "nemesis-" + std::to_string(seed); }
 
 struct Outcome {
   std::string profile;
@@ -76,7 +88,7 @@ int print_seed(const sim::NemesisOptions& o, std::uint64_t seed) {
 std::filesystem::path write_scenario(const sim::NemesisOptions& o, std::uint64_t seed,
                                      const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
-  auto path = dir / ("nemesis-" + std::to_string(seed) + ".toml");
+  auto path = dir / (scenario_name(seed) + ".toml");
   std::ofstream(path) << sim::nemesis_text(o, seed);
   return path;
 }
@@ -125,10 +137,8 @@ int run_nemesis_sim(const NemesisFlags& f, const sim::NemesisOptions& o) {
     return kCannotRun;
   }
   std::vector<sim::SimRequest> requests;
-  for (const auto& scenario : scenarios)
-    for (const auto& p : profiles)
-      requests.push_back(
-          {&scenario, p, f.seed + static_cast<std::uint64_t>(&scenario - scenarios.data()), {}});
+  for (std::uint64_t s = 0; s < f.seeds; ++s)
+    for (const auto& p : profiles) requests.push_back({&scenarios[s], p, f.seed + s, {}});
 
   std::vector<Outcome> runs(requests.size());
   std::mutex mutex;
@@ -158,10 +168,7 @@ int run_nemesis_sim(const NemesisFlags& f, const sim::NemesisOptions& o) {
       std::fprintf(stderr, "faultline nemesis: seed %llu, profile %s: %s\n",
                    static_cast<unsigned long long>(r.seed), r.profile.c_str(), p.c_str());
     const std::string file =
-        f.out.empty()
-            ? "nemesis-" + std::to_string(r.seed) + ".toml"
-            : (std::filesystem::path(f.out) / ("nemesis-" + std::to_string(r.seed) + ".toml"))
-                  .string();
+        (std::filesystem::path(f.out) / (scenario_name(r.seed) + ".toml")).string();
     std::fprintf(stderr, "  run it again: %sfaultline sim %s --profile %s --seed %llu\n",
                  f.out.empty() ? ("faultline nemesis --seed " + std::to_string(r.seed) + " " +
                                   generator_flags(f) + " --print > " + file + "; ")
@@ -224,8 +231,8 @@ int run_nemesis_lab(const NemesisFlags& f, const sim::NemesisOptions& o) {
         if (temporary) std::filesystem::remove_all(dir);
         return kCannotRun;
       }
-      const auto record_dir = dir / "lab" / ("nemesis-" + std::to_string(seed)) /
-                              child.summary.value("profile", profile);
+      const auto record_dir =
+          dir / "lab" / scenario_name(seed) / child.summary.value("profile", profile);
       record::RunRecord record;
       try {
         record = record::load(record_dir);

@@ -281,16 +281,15 @@ std::vector<std::string> nemesis_problems(const record::RunRecord& r, const anal
   if (r.meta.invariant_violations > 0) out.push_back("safety: " + r.meta.violation);
   if (s.linearizable.has_value() && !*s.linearizable)
     out.push_back("not linearizable: " + s.linearizability_detail);
-  const bool has_client = std::any_of(r.ops.begin(), r.ops.end(), [](const record::Operation& op) {
-    return op.kind == record::OpKind::write;
-  });
-  const Micros from = r.meta.duration_us - kServeAgainWindow;
-  const bool served = std::any_of(r.ops.begin(), r.ops.end(), [&](const record::Operation& op) {
-    return op.kind == record::OpKind::write && op.outcome == record::Outcome::ok &&
-           op.completed_us >= from;
-  });
   // A run the simulator stopped at a violation ends early: that is the problem to report.
   if (r.meta.invariant_violations > 0) return out;
+  const Micros from = r.meta.duration_us - kServeAgainWindow;
+  bool has_client = false, served = false;
+  for (const auto& op : r.ops) {
+    if (op.kind != record::OpKind::write) continue;
+    has_client = true;
+    served |= op.outcome == record::Outcome::ok && op.completed_us >= from;
+  }
   if (has_client && !served)
     out.push_back("stuck: no write completed in the last " + format_duration(kServeAgainWindow) +
                   " of the run, although every fault was undone before");
