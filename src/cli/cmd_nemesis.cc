@@ -41,6 +41,7 @@ struct NemesisFlags {
   double read_share = 0.3;
   bool no_delay = false;
   bool no_process_faults = false;
+  bool no_snapshots = false;
   bool print = false;
   bool json = false;
   std::string out;
@@ -66,6 +67,7 @@ std::string generator_flags(const NemesisFlags& f) {
   }
   if (f.no_delay) s += " --no-delay";
   if (f.no_process_faults) s += " --no-process-faults";
+  if (f.no_snapshots) s += " --no-snapshots";
   return s;
 }
 
@@ -77,6 +79,7 @@ struct Outcome {
   std::uint64_t seed = 0;
   analysis::Summary summary;
   std::vector<std::string> problems;  // empty: the run passed
+  bool snapshot_installed = false;    // simulator only: a follower was caught up by snapshot
 };
 
 int print_seed(const sim::NemesisOptions& o, std::uint64_t seed) {
@@ -147,7 +150,11 @@ int run_nemesis_sim(const NemesisFlags& f, const sim::NemesisOptions& o) {
       requests.size(), sim::runs_at_once(scenarios.front(), f.threads), [&](std::size_t i) {
         const auto& req = requests[i];
         sim::SimResult result = sim::simulate(req);
-        Outcome out{req.profile, req.seed, analysis::analyze(result.record), {}};
+        Outcome out{req.profile,
+                    req.seed,
+                    analysis::analyze(result.record),
+                    {},
+                    result.stats.snapshots_installed > 0};
         out.problems = sim::nemesis_problems(result.record, out.summary);
         if (!out.problems.empty() && !f.out.empty()) {
           std::lock_guard lock(mutex);
@@ -188,6 +195,10 @@ int run_nemesis_sim(const NemesisFlags& f, const sim::NemesisOptions& o) {
                 static_cast<unsigned long long>(f.seed),
                 static_cast<unsigned long long>(f.seed + f.seeds - 1), runs.size());
     print_table(profiles, runs);
+    const auto by_snapshot = std::count_if(runs.begin(), runs.end(),
+                                           [](const Outcome& r) { return r.snapshot_installed; });
+    std::printf("%lld run(s) caught a follower up by a snapshot\n",
+                static_cast<long long>(by_snapshot));
     std::printf("%s\n",
                 failed
                     ? (std::to_string(failed) + " run(s) FAILED").c_str()
@@ -289,6 +300,8 @@ int run_nemesis(const NemesisFlags& f) {
   o.read_share = f.read_share;
   o.delays = !f.no_delay && !(f.lab && f.system == "etcd");  // no netem: etcd cannot be slowed
   o.processes = !f.no_process_faults;
+  o.snapshots = !f.no_snapshots;
+  o.catch_up = !(f.lab && f.system == "etcd");  // etcd 3.4 always keeps 5,000 entries
   if (auto problem = sim::nemesis_problem(o); !problem.empty()) {
     std::fprintf(stderr, "faultline nemesis: %s\n", problem.c_str());
     return kCannotRun;
@@ -318,6 +331,8 @@ CommandRegistration registration(
           ->capture_default_str();
       sub.add_flag("--no-delay", f->no_delay, "no slow links");
       sub.add_flag("--no-process-faults", f->no_process_faults, "no crashes and no pauses");
+      sub.add_flag("--no-snapshots", f->no_snapshots,
+                   "keep etcd's snapshot settings (no snapshot in a short run)");
       sub.add_flag("--print", f->print, "print seed's scenario file and run nothing");
       sub.add_flag("--json", f->json, "one JSON object per run (the summary, and its problems)");
       sub.add_option(

@@ -114,4 +114,12 @@ void InvariantChecker::on_apply(NodeId node, Index index, Term term, std::uint64
          std::to_string(term) + " and " + std::to_string(a.term) + ")");
 }
 
+void InvariantChecker::on_state(NodeId node, Index index, std::uint64_t fp) {
+  if (violated()) return;
+  auto [it, inserted] = states_.emplace(index, std::pair{fp, node});
+  if (!inserted && it->second.first != fp)
+    fail("state-machine safety: " + node_name(node) + "'s state machine at index " +
+         std::to_string(index) + " differs from " + node_name(it->second.second) + "'s");
+}
+
 }  // namespace faultline::sim

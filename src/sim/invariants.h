@@ -40,6 +40,9 @@ class InvariantChecker {
   void on_leader_log(NodeId node, Term term, std::optional<Term> term_at_committed);
   // State-machine safety: `node` applied the entry (index, term, data fingerprint).
   void on_apply(NodeId node, Index index, Term term, std::uint64_t fingerprint);
+  // State-machine safety, whole states: `node`'s state machine, applied through `index`
+  // (entry by entry or from a snapshot), has this fingerprint; every node's must agree.
+  void on_state(NodeId node, Index index, std::uint64_t fingerprint);
 
   // The highest index any node has committed (0: none yet).
   Index highest_committed() const { return committed_terms_.size() - 1; }
@@ -71,6 +74,7 @@ class InvariantChecker {
   std::vector<Term> committed_terms_{0};                    // [0] is a sentinel
   std::vector<NodeId> committed_by_{0};
   std::vector<Applied> applied_{Applied{}};
+  std::unordered_map<Index, std::pair<std::uint64_t, NodeId>> states_;
 };
 
 }  // namespace faultline::sim

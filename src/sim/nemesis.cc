@@ -74,6 +74,13 @@ class Generator {
     }
     out_ += "jitter = " + toml_string(rng_.chance(0.5) ? "0.05ms" : "1ms") + "\n\n";
     out_ += "[disk]\nsync_latency = " + toml_string(kSync[rng_.below(3)]) + "\n";
+    if (o_.snapshots && rng_.chance(0.5)) {
+      static constexpr int kCount[] = {20, 50, 100, 300, 1000};
+      static constexpr int kCatchUp[] = {0, 5, 20, 100};
+      out_ += "\n[snapshot]\ncount = " + std::to_string(kCount[rng_.below(5)]) + "\n";
+      if (o_.catch_up)
+        out_ += "catch_up_entries = " + std::to_string(kCatchUp[rng_.below(4)]) + "\n";
+    }
   }
 
   void emit(Micros at, const std::string& body, const std::string& name = "") {

@@ -62,6 +62,16 @@ struct DiskParams {
   bool operator==(const DiskParams&) const = default;
 };
 
+// Snapshots and log compaction, as etcd does them (its defaults): a node saves its state
+// machine every `count` applied entries and drops its log before the snapshot except the
+// last `catch_up_entries`; a follower that needs an entry dropped gets the snapshot.
+struct SnapshotParams {
+  std::int64_t count = 100'000;          // etcd's --snapshot-count
+  std::int64_t catch_up_entries = 5000;  // etcd's SnapshotCatchUpEntries
+
+  bool operator==(const SnapshotParams&) const = default;
+};
+
 // A node named by its role when the fault fires.
 struct NodeRef {
   enum class Kind : std::uint8_t { leader, follower, node };
@@ -123,6 +133,7 @@ struct Scenario {
   Workload workload;
   LinkParams network;
   DiskParams disk;
+  SnapshotParams snapshot;
   std::vector<Fault> faults;  // in time order (stable for equal times)
 
   int election_tick() const {

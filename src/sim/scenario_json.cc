@@ -75,6 +75,7 @@ std::string scenario_to_json(const Scenario& s) {
       {"duplicate", s.network.duplicate},
       {"reorder", s.network.reorder}};
   j["disk"] = {{"sync_latency_us", s.disk.sync_latency_us}};
+  j["snapshot"] = {{"count", s.snapshot.count}, {"catch_up_entries", s.snapshot.catch_up_entries}};
   auto faults = nlohmann::json::array();
   for (auto& f : s.faults) {
     nlohmann::json jf = {{"at_us", f.at_us}, {"action", action_name(f.action)}, {"label", f.label}};

@@ -26,7 +26,7 @@ class Parser {
   Scenario parse(const toml::table& root) {
     check_keys(root,
                {"name", "description", "nodes", "duration", "timing", "workload", "network", "disk",
-                "fault"},
+                "snapshot", "fault"},
                "the scenario");
     Scenario s;
     s.source = file_;
@@ -47,6 +47,7 @@ class Parser {
     if (auto* w = root.get("workload")) parse_workload(table_of(*w, "workload"), s.workload);
     if (auto* n = root.get("network")) parse_link_params(table_of(*n, "network"), s.network);
     if (auto* d = root.get("disk")) parse_disk(table_of(*d, "disk"), s.disk);
+    if (auto* d = root.get("snapshot")) parse_snapshot(table_of(*d, "snapshot"), s.snapshot);
     nodes_ = s.nodes;
     duration_ = s.duration_us;
     if (auto* f = root.get("fault")) {
@@ -198,6 +199,20 @@ class Parser {
   void parse_disk(const toml::table& t, DiskParams& d) const {
     check_keys(t, {"sync_latency"}, "[disk]");
     if (auto* n = t.get("sync_latency")) d.sync_latency_us = duration_of(*n, "sync_latency");
+  }
+
+  void parse_snapshot(const toml::table& t, SnapshotParams& p) const {
+    check_keys(t, {"count", "catch_up_entries"}, "[snapshot]");
+    if (auto* n = t.get("count")) {
+      p.count = integer_of(*n, "count");
+      if (p.count < 1 || p.count > 1'000'000'000)
+        fail(*n, "`count` (applied entries between snapshots) must be between 1 and 1000000000");
+    }
+    if (auto* n = t.get("catch_up_entries")) {
+      p.catch_up_entries = integer_of(*n, "catch_up_entries");
+      if (p.catch_up_entries < 0 || p.catch_up_entries > 1'000'000'000)
+        fail(*n, "`catch_up_entries` must be between 0 and 1000000000");
+    }
   }
 
   // ---- node references and link shapes ---------------------------------------------------

@@ -1,11 +1,60 @@
 // Driving one simulated node: its timer, its inbox, the Ready pipeline (persist to the
-// simulated disk, only then send, then apply), its state machine, crash and restart.
+// simulated disk, only then send, then apply), its state machine and its snapshots, crash
+// and restart.
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 
 #include "sim/request_codec.h"
 #include "sim/simulation.h"
 
 namespace faultline::sim {
+namespace {
+
+// A state machine as a snapshot's data, little-endian: the key count (4 bytes), each key's
+// last write (8 each), the applied-op bitmap's length in bits (8), then its bytes. The
+// bitmap stops at its last set bit, so equal states give equal bytes on every node.
+std::string save_state(const SimNode& n) {
+  std::size_t bits = n.applied_ops.size();
+  while (bits > 0 && !n.applied_ops[bits - 1]) --bits;
+  std::string out(4 + 8 * n.kv.size() + 8 + (bits + 7) / 8, '\0');
+  char* p = out.data();
+  const auto keys = static_cast<std::uint32_t>(n.kv.size());
+  std::memcpy(p, &keys, 4);
+  p += 4;
+  for (std::uint64_t v : n.kv) {
+    std::memcpy(p, &v, 8);
+    p += 8;
+  }
+  const std::uint64_t nbits = bits;
+  std::memcpy(p, &nbits, 8);
+  p += 8;
+  for (std::size_t i = 0; i < bits; ++i)
+    if (n.applied_ops[i]) p[i / 8] = static_cast<char>(p[i / 8] | (1 << (i % 8)));
+  return out;
+}
+
+bool load_state(std::string_view data, std::size_t keys, SimNode& n) {
+  std::uint32_t k = 0;
+  if (data.size() < 4) return false;
+  std::memcpy(&k, data.data(), 4);
+  if (k != keys || data.size() < 4 + 8 * std::size_t{k} + 8) return false;
+  const char* p = data.data() + 4;
+  n.kv.assign(k, SimNode::kAbsent);
+  for (auto& v : n.kv) {
+    std::memcpy(&v, p, 8);
+    p += 8;
+  }
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, p, 8);
+  p += 8;
+  if (data.size() != 4 + 8 * std::size_t{k} + 8 + (bits + 7) / 8) return false;
+  n.applied_ops.assign(bits, false);
+  for (std::size_t i = 0; i < bits; ++i) n.applied_ops[i] = (p[i / 8] >> (i % 8)) & 1;
+  return true;
+}
+
+}  // namespace
 
 SimNode::SimNode(const SimNode& other)
     : id(other.id),
@@ -36,18 +85,23 @@ raft::Config Simulation::node_config(int node) const {
   c.switches = profile_.switches;
   // Each incarnation draws its own election timeouts, all from the run's seed.
   c.seed = Rng::derive(seed_, (n.id << 20) + n.incarnation);
-  c.applied = 0;  // the state machine lives in memory: a restarted node re-applies its log
+  // The state machine lives in memory: a restarted node restores its last snapshot, if it
+  // took one, and re-applies its log from there.
+  c.applied = n.applied;
   return c;
 }
 
 void Simulation::start_node(int node) {
   SimNode& n = nodes_[static_cast<std::size_t>(node)];
-  n.core = std::make_unique<raft::RawNode>(node_config(node), *n.disk);
-  n.up = true;
-  n.paused = false;
   n.kv.assign(static_cast<std::size_t>(scenario_->workload.keys), SimNode::kAbsent);
   n.applied_ops.clear();
   n.applied = 0;
+  raft::Snapshot own;
+  if (n.disk->snapshot(own) == raft::ErrorCode::ok && !own.empty() && !restore_state(node, own))
+    return;
+  n.core = std::make_unique<raft::RawNode>(node_config(node), *n.disk);
+  n.up = true;
+  n.paused = false;
   const raft::HardState hs = n.disk->initial_state().hard_state;
   n.commit_checked = hs.commit;  // reported to the checker in an earlier life
   n.commit = hs.commit;
@@ -150,6 +204,11 @@ void Simulation::complete(int node, raft::Ready& rd) {
   SimNode& n = nodes_[static_cast<std::size_t>(node)];
   persist(node, rd);
   if (stopped_) return;
+  if (!rd.snapshot.empty()) {
+    if (!restore_state(node, rd.snapshot)) return;
+    ++stats_.snapshots_installed;
+  }
+  snapshot_reports_.clear();
   send(node, rd.messages);
   apply(node, rd.committed_entries);
   if (stopped_) return;
@@ -162,11 +221,26 @@ void Simulation::complete(int node, raft::Ready& rd) {
   }
   serve_reads(node);
   n.core->advance();
+  // As etcd's transport does once a snapshot is sent (or could not be): the leader then
+  // probes the follower again instead of waiting for the snapshot forever.
+  for (const auto& [to, sent] : snapshot_reports_) n.core->report_snapshot(to, sent);
 }
 
 void Simulation::persist(int node, raft::Ready& rd) {
   SimNode& n = nodes_[static_cast<std::size_t>(node)];
-  if (!rd.snapshot.empty()) n.disk->apply_snapshot(rd.snapshot);
+  if (!rd.snapshot.empty()) {
+    const raft::SnapshotMetadata& meta = rd.snapshot.metadata;
+    if (n.disk->apply_snapshot(rd.snapshot) != raft::ErrorCode::ok) {
+      stop_with_violation("snapshot: node " + std::to_string(n.id) +
+                          " was handed a snapshot at index " + std::to_string(meta.index) +
+                          ", not newer than the one it holds");
+      return;
+    }
+    // A snapshot holds only committed entries: its last one is committed, and the node's
+    // commits below it will never be reported entry by entry.
+    checker_.on_commit(n.id, meta.index, meta.term);
+    n.commit_checked = std::max(n.commit_checked, meta.index);
+  }
   if (!rd.entries.empty()) {
     raft::Term prev = 0;
     n.disk->term(rd.entries.front().index - 1, prev);
@@ -205,6 +279,10 @@ void Simulation::send(int node, std::vector<raft::Message>& messages) {
     Micros arrivals[2];
     const int copies = links_.transmit(node, to, now_, rng_, arrivals);
     ++stats_.messages_sent;
+    if (m.type == raft::MessageType::snap) {
+      ++stats_.snapshots_sent;
+      snapshot_reports_.emplace_back(m.to, copies >= 1);
+    }
     if (copies == 2) {
       raft::Message copy = m;
       queue_.push(arrivals[1], EventType::deliver, static_cast<std::uint32_t>(to),
@@ -230,15 +308,66 @@ void Simulation::apply(int node, std::vector<raft::Entry>& entries) {
       return;
     }
     n.applied = e.index;
+    // A leader's empty entry carries no request; a proposal committed twice (duplication)
+    // is applied once.
     auto req = decode_write(e.data);
-    if (!req || req->op >= record_.ops.size()) continue;  // a leader's empty entry
-    if (n.applied_ops.size() <= req->op) n.applied_ops.resize(record_.ops.size(), false);
-    if (n.applied_ops[req->op]) continue;  // the same proposal committed twice (duplication)
-    n.applied_ops[req->op] = true;
-    if (req->key < n.kv.size()) n.kv[req->key] = req->op;
-    const PendingAt& p = pending_[req->op];
-    if (p.node == node && p.incarnation == n.incarnation) reply(node, req->op, record::Outcome::ok);
+    if (req && req->op < record_.ops.size()) {
+      if (n.applied_ops.size() <= req->op) n.applied_ops.resize(record_.ops.size(), false);
+      if (!n.applied_ops[req->op]) {
+        n.applied_ops[req->op] = true;
+        if (req->key < n.kv.size()) n.kv[req->key] = req->op;
+        const PendingAt& p = pending_[req->op];
+        if (p.node == node && p.incarnation == n.incarnation)
+          reply(node, req->op, record::Outcome::ok);
+      }
+    }
+    // At the same indices on every node, so their states can be compared there.
+    if (n.applied % static_cast<raft::Index>(scenario_->snapshot.count) == 0) {
+      take_snapshot(node);
+      if (stopped_) return;
+    }
   }
+}
+
+void Simulation::take_snapshot(int node) {
+  SimNode& n = nodes_[static_cast<std::size_t>(node)];
+  std::string data = save_state(n);
+  checker_.on_state(n.id, n.applied, fingerprint(data));
+  if (checker_.violated()) {
+    stop_with_violation(checker_.violation());
+    return;
+  }
+  std::vector<raft::NodeId> voters;
+  for (const auto& peer : nodes_) voters.push_back(peer.id);
+  // Applied entries are on the disk already (persist comes before apply), and newer than
+  // any snapshot it holds (restored or installed ones are at or below `applied`).
+  if (auto code = n.disk->create_snapshot(n.applied, voters, std::move(data));
+      code != raft::ErrorCode::ok)
+    throw std::logic_error("simulator: node " + std::to_string(n.id) +
+                           " cannot snapshot at its applied index " + std::to_string(n.applied) +
+                           ": " + std::string(raft::to_string(code)));
+  ++stats_.snapshots_taken;
+  const auto keep = static_cast<raft::Index>(scenario_->snapshot.catch_up_entries);
+  if (n.applied > keep) n.disk->compact(n.applied - keep);  // `compacted` if nothing to drop
+}
+
+bool Simulation::restore_state(int node, const raft::Snapshot& snapshot) {
+  SimNode& n = nodes_[static_cast<std::size_t>(node)];
+  if (!load_state(snapshot.data, static_cast<std::size_t>(scenario_->workload.keys), n)) {
+    stop_with_violation("snapshot: node " + std::to_string(n.id) + " got a snapshot at index " +
+                        std::to_string(snapshot.metadata.index) +
+                        " whose data is no state machine of this run");
+    return false;
+  }
+  n.applied = snapshot.metadata.index;
+  // The state as restored, saved again: the snapshot's own bytes unless restoring lost
+  // something.
+  checker_.on_state(n.id, n.applied, fingerprint(save_state(n)));
+  if (checker_.violated()) {
+    stop_with_violation(checker_.violation());
+    return false;
+  }
+  return true;
 }
 
 void Simulation::serve_reads(int node) {

@@ -108,7 +108,8 @@ bool Simulation::attach(const Scenario& scenario, Micros settle_us) {
   const Scenario& base = *scenario_;
   const bool same_run = scenario.nodes == base.nodes && scenario.duration_us == base.duration_us &&
                         scenario.timing == base.timing && scenario.workload == base.workload &&
-                        scenario.network == base.network && scenario.disk == base.disk;
+                        scenario.network == base.network && scenario.disk == base.disk &&
+                        scenario.snapshot == base.snapshot;
   if (!same_run || !base.faults.empty() || settle_us_ != 0 ||
       hooks_.fake_second_leader_at_us >= 0 || fault_event_count(scenario) > fault_seqs_)
     return false;

@@ -135,6 +135,10 @@ class Simulation {
   void persist(int node, raft::Ready& rd);
   void send(int node, std::vector<raft::Message>& messages);
   void apply(int node, std::vector<raft::Entry>& entries);
+  // Saves the node's state machine at its applied index and compacts its log ([snapshot]).
+  void take_snapshot(int node);
+  // Replaces the node's state machine with a snapshot's; false if the data is not one.
+  bool restore_state(int node, const raft::Snapshot& snapshot);
   void serve_reads(int node);
   void crash(int node);
   void restart(int node);
@@ -188,6 +192,10 @@ class Simulation {
   Micros last_write_ok_us_ = -1;     // completion time of the latest successful write
   Micros longest_write_gap_us_ = 0;  // between successful writes completed since the change
   Settled settled_ = Settled::no;
+
+  // Snapshots the Ready being completed sent, (to, put on the wire), reported to the core
+  // after advance() as etcd's transport reports them.
+  std::vector<std::pair<raft::NodeId, bool>> snapshot_reports_;
 
   // In-flight peer messages, by slot; events refer to slots so they stay small.
   std::vector<raft::Message> message_slots_;

@@ -43,10 +43,13 @@ struct SimRequest {
 
 // Counters for speed measurements (sim-bench); not part of the record.
 struct SimStats {
-  std::uint64_t events = 0;         // events processed
-  std::uint64_t messages_sent = 0;  // Raft messages put on the network
-  std::uint64_t readies = 0;        // Ready batches handled
-  Micros simulated_us = 0;          // virtual time reached
+  std::uint64_t events = 0;               // events processed
+  std::uint64_t messages_sent = 0;        // Raft messages put on the network
+  std::uint64_t readies = 0;              // Ready batches handled
+  std::uint64_t snapshots_taken = 0;      // by nodes of their own state ([snapshot] count)
+  std::uint64_t snapshots_sent = 0;       // by leaders to followers that fell behind
+  std::uint64_t snapshots_installed = 0;  // by followers, from a leader's
+  Micros simulated_us = 0;                // virtual time reached
 };
 
 // Node samples are taken every 100 ms (as the lab does), and whenever a node's role, term

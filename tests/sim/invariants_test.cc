@@ -92,6 +92,20 @@ TEST(InvariantChecker, ApplyingDifferentEntriesAtOneIndexBreaksStateMachineSafet
   EXPECT_TRUE(commits.violated());
 }
 
+TEST(InvariantChecker, TwoStateMachinesThatDifferAtOneIndexBreakStateMachineSafety) {
+  InvariantChecker c;
+  c.on_state(1, 100, 42);
+  c.on_state(2, 100, 42);  // a node that installed node 1's snapshot, or applied the same
+  c.on_state(3, 200, 43);
+  EXPECT_FALSE(c.violated()) << c.violation();
+  c.on_state(2, 200, 44);
+  ASSERT_TRUE(c.violated());
+  EXPECT_NE(c.violation().find("state-machine safety: node 2's state machine at index 200 "
+                               "differs from node 3's"),
+            std::string::npos)
+      << c.violation();
+}
+
 TEST(InvariantChecker, KeepsTheFirstViolationOnly) {
   InvariantChecker c;
   c.on_leader(1, 1);

@@ -132,6 +132,35 @@ TEST(Nemesis, LeavesOutDelaysAndProcessFaultsWhenAsked) {
     }
 }
 
+// Half the seeds take snapshots, at counts small enough that followers need them; etcd's
+// catch-up entries are left alone when asked, and every snapshot setting when asked.
+TEST(Nemesis, HalfTheSeedsTakeSnapshotsAndTheOptionsTurnThemOff) {
+  const SnapshotParams etcd;
+  NemesisOptions o;
+  int with = 0, catch_up = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const SnapshotParams p = nemesis_scenario(o, seed).snapshot;
+    if (p == etcd) continue;
+    ++with;
+    EXPECT_LE(p.count, 1000) << "seed " << seed;
+    catch_up += p.catch_up_entries <= 100;
+  }
+  EXPECT_GT(with, 60);
+  EXPECT_LT(with, 140);
+  EXPECT_EQ(catch_up, with);
+  o.catch_up = false;
+  int counts = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const SnapshotParams p = nemesis_scenario(o, seed).snapshot;
+    EXPECT_EQ(p.catch_up_entries, etcd.catch_up_entries) << "seed " << seed;
+    counts += p.count != etcd.count;
+  }
+  EXPECT_GT(counts, 60);
+  o.snapshots = false;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed)
+    EXPECT_EQ(nemesis_scenario(o, seed).snapshot, etcd) << "seed " << seed;
+}
+
 TEST(Nemesis, RefusesOptionsItCannotMakeATimelineFrom) {
   NemesisOptions o;
   EXPECT_EQ(nemesis_problem(o), "");

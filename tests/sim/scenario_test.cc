@@ -41,7 +41,25 @@ TEST(ScenarioFormat, DefaultsAreThePapersSetup) {
   EXPECT_EQ(s.workload.keys, 10);
   EXPECT_EQ(s.workload.request_timeout_us, 1'000'000);
   EXPECT_EQ(s.network.delay_us, 200);
+  EXPECT_EQ(s.snapshot.count, 100'000);  // etcd's defaults
+  EXPECT_EQ(s.snapshot.catch_up_entries, 5000);
   EXPECT_TRUE(s.faults.empty());
+}
+
+TEST(ScenarioFormat, SnapshotsTakeACountAndTheEntriesKeptForSlowFollowers) {
+  Scenario s = parse("[snapshot]\ncount = 50\ncatch_up_entries = 0\n");
+  EXPECT_EQ(s.snapshot.count, 50);
+  EXPECT_EQ(s.snapshot.catch_up_entries, 0);
+  EXPECT_NE(scenario_to_json(s).find(R"("snapshot":{"catch_up_entries":0,"count":50})"),
+            std::string::npos)
+      << scenario_to_json(s);
+  ScenarioError zero = refuse(std::string(kHeader) + "[snapshot]\ncount = 0\n");
+  EXPECT_EQ(zero.line(), 5);
+  EXPECT_NE(zero.problem().find("`count`"), std::string::npos) << zero.problem();
+  ScenarioError negative = refuse(std::string(kHeader) + "[snapshot]\ncatch_up_entries = -1\n");
+  EXPECT_NE(negative.problem().find("`catch_up_entries`"), std::string::npos) << negative.problem();
+  ScenarioError unknown = refuse(std::string(kHeader) + "[snapshot]\nevery = 10\n");
+  EXPECT_NE(unknown.problem().find("every"), std::string::npos) << unknown.problem();
 }
 
 TEST(ScenarioFormat, DurationsNeedAUnit) {
