@@ -112,6 +112,9 @@ CommandRegistration registration{
           ->capture_default_str();
       sub.add_option("--snapshot-count", f.snapshot_count, "applied entries between two snapshots")
           ->capture_default_str();
+      sub.add_option("--snapshot-catch-up-entries", f.snapshot_catch_up_entries,
+                     "entries kept behind a snapshot for slow followers (etcd: fixed at 5000)")
+          ->capture_default_str();
       o->pre_vote_option = sub.add_flag("--pre-vote", o->pre_vote,
                                         "PreVote on (or =false: off) on top of --profile");
       sub.add_option("--profile", f.profile, "a profile of the Raft core (faultline profiles)")

@@ -79,7 +79,6 @@ std::unique_ptr<LabCluster> LabCluster::create(const ClusterPlan& plan) {
   if (plan.system == System::etcd && plan.net == NetMode::loopback)
     throw LabError("etcd cannot run in --net loopback: it cannot bind its peers' source address");
   std::unique_ptr<LabCluster> c(new LabCluster(plan));
-  c->token_ = "faultline-lab-" + plan.run_id;
   try {
     std::filesystem::create_directories(plan.work_dir);
     if (plan.net == NetMode::namespaces)
@@ -111,28 +110,36 @@ std::vector<std::string> LabCluster::client_endpoints() const {
   return out;
 }
 
-std::vector<std::string> LabCluster::node_command(int node) const {
+std::vector<std::string> node_command(const ClusterPlan& plan, int node,
+                                      const std::vector<std::string>& hosts) {
+  if (node < 1 || node > plan.nodes || hosts.size() != static_cast<std::size_t>(plan.nodes))
+    throw LabError("node_command: node " + std::to_string(node) + " of " +
+                   std::to_string(plan.nodes) + " with " + std::to_string(hosts.size()) + " hosts");
+  // One token per run: nodes of two labs never take each other for members.
+  const std::string token = "faultline-lab-" + plan.run_id;
   const std::string name = "n" + std::to_string(node);
-  const auto data_dir = (plan_.work_dir / name).string();
-  if (plan_.system == System::etcd) {
+  const auto data_dir = (plan.work_dir / name).string();
+  const std::string& host = hosts[static_cast<std::size_t>(node - 1)];
+  if (plan.system == System::etcd) {
     std::vector<EtcdNode> members;
-    for (int k = 1; k <= plan_.nodes; ++k)
-      members.push_back({"n" + std::to_string(k), node_host(k), kClientPort, kPeerPort,
-                         (plan_.work_dir / ("n" + std::to_string(k))).string()});
-    EtcdSettings s{.binary = plan_.etcd_binary,
-                   .token = token_,
-                   .heartbeat_ms = plan_.heartbeat_ms,
-                   .election_ms = plan_.election_ms,
-                   .pre_vote = plan_.pre_vote};
+    for (int k = 1; k <= plan.nodes; ++k)
+      members.push_back({"n" + std::to_string(k), hosts[static_cast<std::size_t>(k - 1)],
+                         kClientPort, kPeerPort,
+                         (plan.work_dir / ("n" + std::to_string(k))).string()});
+    EtcdSettings s{.binary = plan.etcd_binary,
+                   .token = token,
+                   .heartbeat_ms = plan.heartbeat_ms,
+                   .election_ms = plan.election_ms,
+                   .pre_vote = plan.pre_vote,
+                   .snapshot_count = plan.snapshot_count};
     return etcd_command(members[static_cast<std::size_t>(node - 1)], members, s);
   }
   std::string initial;
-  for (int k = 1; k <= plan_.nodes; ++k)
+  for (int k = 1; k <= plan.nodes; ++k)
     initial += (initial.empty() ? "" : ",") + ("n" + std::to_string(k)) + "=" +
-               url(node_host(k), kPeerPort);
-  const std::string host = node_host(node);
+               url(hosts[static_cast<std::size_t>(k - 1)], kPeerPort);
   std::vector<std::string> argv = {
-      plan_.faultline_binary,
+      plan.faultline_binary,
       "serve",
       "--name",
       name,
@@ -141,7 +148,7 @@ std::vector<std::string> LabCluster::node_command(int node) const {
       "--initial-cluster",
       initial,
       "--initial-cluster-token",
-      token_,
+      token,
       "--listen-peer-urls",
       url(host, kPeerPort),
       "--initial-advertise-peer-urls",
@@ -153,16 +160,20 @@ std::vector<std::string> LabCluster::node_command(int node) const {
       "--listen-metrics-urls",
       url(host, kAdminPort),
       "--heartbeat-interval",
-      std::to_string(plan_.heartbeat_ms),
+      std::to_string(plan.heartbeat_ms),
       "--election-timeout",
-      std::to_string(plan_.election_ms),
+      std::to_string(plan.election_ms),
+      "--snapshot-count",
+      std::to_string(plan.snapshot_count),
+      "--snapshot-catch-up-entries",
+      std::to_string(plan.snapshot_catch_up_entries),
       "--profile",
-      plan_.profile,
+      plan.profile,
       "--seed",
-      std::to_string(plan_.seed * 10 + static_cast<std::uint64_t>(node)),
+      std::to_string(plan.seed * 10 + static_cast<std::uint64_t>(node)),
       "--log-level",
       "warn"};
-  if (plan_.pre_vote) argv.push_back("--pre-vote");
+  if (plan.pre_vote) argv.push_back("--pre-vote");
   return argv;
 }
 
@@ -172,8 +183,10 @@ std::string LabCluster::log_path(int node) const {
 
 std::string LabCluster::start_node(int node) {
   const auto log = log_path(node);
-  processes_[static_cast<std::size_t>(node - 1)] =
-      NodeProcess::start(network_ ? network_->node_namespace(node) : "", node_command(node), log);
+  std::vector<std::string> hosts;
+  for (int k = 1; k <= plan_.nodes; ++k) hosts.push_back(node_host(k));
+  processes_[static_cast<std::size_t>(node - 1)] = NodeProcess::start(
+      network_ ? network_->node_namespace(node) : "", node_command(plan_, node, hosts), log);
   return log;
 }
 

@@ -47,6 +47,8 @@ struct ClusterPlan {
   int election_ms = 500;
   std::string profile = "etcd-3.4";  // faultline only
   bool pre_vote = false;
+  std::uint64_t snapshot_count = 100000;           // applied entries between snapshots
+  std::uint64_t snapshot_catch_up_entries = 5000;  // faultline only (etcd: kEtcdCatchUpEntries)
   std::uint64_t seed = 1;
   std::filesystem::path work_dir;  // data directories and logs go here
   std::string faultline_binary;    // `faultline serve` (normally /proc/self/exe)
@@ -60,6 +62,12 @@ struct LinkState {
   bool operator==(const LinkState&) const = default;
 };
 using LinkKey = std::pair<int, int>;  // (from, to), node numbers 1..n
+
+// The argv that starts node `node` (1..n) of `plan`, node k listening on hosts[k-1]: for
+// faultline `faultline serve`, for etcd etcd_command. Depends on its arguments alone, so a
+// test can read a command line without starting anything.
+std::vector<std::string> node_command(const ClusterPlan& plan, int node,
+                                      const std::vector<std::string>& hosts);
 
 // A node process that ended without the lab stopping it.
 struct NodeExit {
@@ -108,7 +116,6 @@ class LabCluster {
  private:
   explicit LabCluster(ClusterPlan plan) : plan_(std::move(plan)) {}
   std::string node_host(int node) const;
-  std::vector<std::string> node_command(int node) const;
   std::string start_node(int node);  // returns the log path
   std::string log_path(int node) const;
   // Reaps node `node` if its process has ended by itself and keeps the exit for take_exits.
@@ -122,7 +129,6 @@ class LabCluster {
   std::optional<LabNetwork> network_;
   std::vector<NodeProcess> processes_;  // index node-1; no pid: crashed by the lab, or reaped
   std::vector<NodeExit> exits_;         // noticed, not yet taken
-  std::string token_;
   std::map<LinkKey, LinkState> hooks_applied_;  // re-sent to a node after its restart
   std::mutex ids_mutex_;
   std::map<std::uint64_t, record::NodeId> member_to_node_;  // learned from each node's own id

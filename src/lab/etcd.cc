@@ -59,6 +59,8 @@ std::vector<std::string> etcd_command(const EtcdNode& self, const std::vector<Et
       std::to_string(settings.heartbeat_ms),
       "--election-timeout",
       std::to_string(settings.election_ms),
+      "--snapshot-count",
+      std::to_string(settings.snapshot_count),
       "--logger",
       "zap",
       "--log-outputs",

@@ -208,6 +208,9 @@ std::vector<std::string> lab_leftovers(bool all) {
 
 std::vector<std::string> clean_leftovers(bool all) { return remove_leftovers(lab_leftovers(all)); }
 
+// Per process: two loopback labs must not share addresses.
+std::string loopback_subnet() { return "127.0." + std::to_string(20 + ::getpid() % 200); }
+
 std::optional<std::string> check_lab(LabOptions& o) {
   const sim::Scenario& sc = o.scenario;
   if (sc.nodes < 1 || sc.nodes > 9)
@@ -232,6 +235,13 @@ std::optional<std::string> check_lab(LabOptions& o) {
         return "line " + std::to_string(f.line) + " (" + f.label +
                ") delays packets, and this kernel has no netem: the lab cannot delay etcd's "
                "packets (run it with --system faultline, whose transport can)";
+    if (sc.snapshot.catch_up_entries != static_cast<std::int64_t>(kEtcdCatchUpEntries))
+      return "[snapshot] catch_up_entries = " + std::to_string(sc.snapshot.catch_up_entries) +
+             ", and etcd 3.4 has no flag for that: it always keeps " +
+             std::to_string(kEtcdCatchUpEntries) +
+             " entries behind a snapshot for slow followers (leave the key out or set it to " +
+             std::to_string(kEtcdCatchUpEntries) +
+             ", or run it with --system faultline, which takes --snapshot-catch-up-entries)";
     if (!etcd_version(o.etcd_binary))
       return "cannot run etcd (`" + o.etcd_binary +
              "`): install it with `apt-get install etcd-server`, or give --etcd-binary";
@@ -264,12 +274,14 @@ LabResult run_lab(const LabOptions& options) {
   plan.nodes = sc.nodes;
   plan.run_id = lab_run_id();
   plan.subnet = o.subnet;
-  if (o.net == NetMode::loopback)  // per-run: two loopback labs must not share addresses
-    plan.subnet = "127.0." + std::to_string(20 + ::getpid() % 200);
+  if (o.net == NetMode::loopback) plan.subnet = loopback_subnet();
   plan.heartbeat_ms = static_cast<int>(sc.timing.heartbeat_us / 1000);
   plan.election_ms = static_cast<int>(sc.timing.election_timeout_us / 1000);
   plan.profile = o.profile;
   plan.pre_vote = o.pre_vote;
+  // The scenario's parser keeps both in 0..1e9 (count at least 1).
+  plan.snapshot_count = static_cast<std::uint64_t>(sc.snapshot.count);
+  plan.snapshot_catch_up_entries = static_cast<std::uint64_t>(sc.snapshot.catch_up_entries);
   plan.seed = o.seed;
   plan.work_dir = std::filesystem::temp_directory_path() / ("faultline-lab-" + plan.run_id);
   std::filesystem::remove_all(plan.work_dir);

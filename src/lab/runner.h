@@ -66,6 +66,10 @@ struct LabResult {
 // when the run cannot go on (a node does not start, the cluster never becomes healthy).
 LabResult run_lab(const LabOptions& options);
 
+// The /24 a loopback lab of this process puts its nodes on, "127.0.<x>" with x from the
+// pid: node k listens on 127.0.<x>.k.
+std::string loopback_subnet();
+
 // The profile name the record carries: "etcd-3.4" for faultline, "etcd" or
 // "etcd --pre-vote" for etcd.
 std::string record_profile(const LabOptions& options);

@@ -55,7 +55,8 @@ struct ServerMetrics {
   std::atomic<std::uint64_t> leader_changes{0};
   std::atomic<std::uint64_t> proposals_failed{0};
   std::atomic<std::int64_t> proposals_pending{0};
-  std::atomic<std::uint64_t> snapshots{0};
+  std::atomic<std::uint64_t> snapshots{0};              // taken by this node
+  std::atomic<std::uint64_t> snapshots_installed{0};    // received from the leader
   std::atomic<std::uint64_t> slow_ticks{0};             // the loop fell behind the tick clock
   std::atomic<std::uint64_t> peer_messages_refused{0};  // step() refused (e.g. not a member)
   std::atomic<std::uint64_t> inbox_overflows{0};

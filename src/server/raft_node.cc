@@ -50,8 +50,8 @@ RaftNode::RaftNode(RaftNodeOptions options, ServerMetrics& metrics)
   next_request_id_ = (static_cast<std::uint64_t>(options_.request_id_tag) << 56) |
                      (static_cast<std::uint64_t>(boot_us) & ((1ull << 56) - 1));
 
-  storage_ =
-      std::make_unique<storage::DiskStorage>(storage::DiskStorageOptions{.dir = options_.dir});
+  storage_ = std::make_unique<storage::DiskStorage>(storage::DiskStorageOptions{
+      .dir = options_.dir, .catch_up_entries = options_.snapshot_catch_up_entries});
   raft::Snapshot snap;
   if (storage_->snapshot(snap) == raft::ErrorCode::ok && !snap.empty()) {
     std::string error;
@@ -398,6 +398,11 @@ void RaftNode::install_snapshot(const raft::Snapshot& snapshot) {
                              " is not a key-value state: " + error);
   }
   applied_ = snapshot_index_ = snapshot.metadata.index;
+  lock.unlock();
+  // A follower that fell further behind than the leader's catch-up entries: worth a line.
+  metrics_.snapshots_installed.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("node {:x}: installed the leader's snapshot at index {} (term {})", options_.id,
+               snapshot.metadata.index, snapshot.metadata.term);
 }
 
 void RaftNode::apply_and_answer(const raft::Ready& rd) {

@@ -111,8 +111,9 @@ struct RaftNodeOptions {
   raft::Switches switches;
   std::uint64_t seed = 1;
   std::uint64_t snapshot_count = 100000;
-  std::size_t max_pending_requests = 65536;  // writes and reads not yet answered
-  std::size_t max_inbox_messages = 65536;    // peer messages waiting for the loop
+  std::uint64_t snapshot_catch_up_entries = 5000;  // the storage's log kept behind a snapshot
+  std::size_t max_pending_requests = 65536;        // writes and reads not yet answered
+  std::size_t max_inbox_messages = 65536;          // peer messages waiting for the loop
   // The peer transport's io_context: the node's thread runs it (required).
   asio::io_context* io = nullptr;
   // Hands messages to the transport; called on the node's thread, must not block.

@@ -156,6 +156,10 @@ ServeConfig resolve(const ServeFlags& f) {
   }
   c.snapshot_count = f.snapshot_count;
   if (f.snapshot_count == 0) problems.push_back("--snapshot-count must be at least 1");
+  c.snapshot_catch_up_entries = f.snapshot_catch_up_entries;
+  // The entries are kept in memory: a bound, the scenario files' own.
+  if (f.snapshot_catch_up_entries > 1'000'000'000)
+    problems.push_back("--snapshot-catch-up-entries must be at most 1000000000");
 
   c.profile = f.profile;
   if (const raft::Profile* p = raft::find_profile(f.profile)) {

@@ -35,7 +35,8 @@ struct ServeFlags {
   int heartbeat_interval_ms = 100;
   int election_timeout_ms = 1000;
   std::uint64_t snapshot_count = 100000;
-  std::optional<bool> pre_vote;  // unset: the profile decides
+  std::uint64_t snapshot_catch_up_entries = 5000;  // etcd's SnapshotCatchUpEntries (no flag there)
+  std::optional<bool> pre_vote;                    // unset: the profile decides
   std::string profile = "etcd-3.4";
   std::uint64_t max_request_bytes = 1536 * 1024;
   std::optional<std::uint64_t> seed;  // unset: from the clock
@@ -69,6 +70,9 @@ struct ServeConfig {
   int election_timeout_ms = 1000;
   int election_tick = 10;
   std::uint64_t snapshot_count = 100000;
+  // Entries kept behind a snapshot, so a follower slightly behind gets entries, not the
+  // whole snapshot.
+  std::uint64_t snapshot_catch_up_entries = 5000;
   std::string profile;
   raft::Switches switches;
   std::uint64_t max_request_bytes = 1536 * 1024;

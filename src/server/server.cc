@@ -38,6 +38,7 @@ Server::Server(ServeConfig config) : config_(std::move(config)) {
   o.switches = config_.switches;
   o.seed = config_.seed;
   o.snapshot_count = config_.snapshot_count;
+  o.snapshot_catch_up_entries = config_.snapshot_catch_up_entries;
   // The node's thread runs the transport's io_context and writes to the sockets itself.
   o.send = [this](std::vector<raft::Message>&& messages) {
     transport_->send_now(std::move(messages));

@@ -175,6 +175,9 @@ std::string Server::render_metrics() const {
   render_gauge(out, "faultline_kv_keys", "Keys held.", static_cast<double>(s.keys));
   render_counter(out, "faultline_snapshots_total", "Snapshots taken by this node.",
                  metrics_.snapshots.load());
+  render_counter(out, "faultline_snapshots_installed_total",
+                 "Snapshots received from the leader and installed by this node.",
+                 metrics_.snapshots_installed.load());
   render_gauge(out, "faultline_snapshot_index", "Index of the latest snapshot.",
                static_cast<double>(s.snapshot_index));
   render_counter(out, "faultline_wal_bytes_written_total", "Bytes written to the WAL.",

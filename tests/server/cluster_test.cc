@@ -290,6 +290,56 @@ TEST(Cluster, ANodeWithNoLeaderAnswersEtcdsTimeoutButServesSerializableReads) {
   EXPECT_EQ(got.kvs_size(), 0);
 }
 
+// The number after `name ` in the Prometheus text `metrics`; -1 if it is not there.
+double metric(const std::string& metrics, const std::string& name) {
+  const auto at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
+}
+
+// --snapshot-count and --snapshot-catch-up-entries reach the storage: a follower that was
+// down while the cluster took 100 writes, with a snapshot every 20, comes back and catches
+// up. With 10 entries kept behind each snapshot the leader no longer has what it missed, so
+// it gets the leader's snapshot (and counts it); with 1000 kept, it gets entries.
+TEST(Cluster, AFollowerFurtherBehindThanTheCatchUpEntriesGetsTheLeadersSnapshot) {
+  for (const std::uint64_t catch_up : {10u, 1000u}) {
+    SCOPED_TRACE("--snapshot-catch-up-entries " + std::to_string(catch_up));
+    LocalCluster c(3, [&](ServeFlags& f) {
+      f.snapshot_count = 20;
+      f.snapshot_catch_up_entries = catch_up;
+    });
+    c.start_all();
+    const auto leader = c.wait_for_leader(10s);
+    ASSERT_TRUE(leader);
+    const int follower = some_follower(c, *leader);
+    c.stop(follower);
+    for (int k = 0; k < 100; ++k)
+      ASSERT_TRUE(put(*c.kv(*leader), "key" + std::to_string(k), "v" + std::to_string(k)).ok());
+    EXPECT_GE(metric(c.server(*leader).render_metrics(), "faultline_snapshots_total"), 4);
+
+    c.start(follower);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool caught_up = false;
+    while (!caught_up && std::chrono::steady_clock::now() < deadline) {
+      etcdserverpb::RangeResponse local;
+      caught_up = get(*c.kv(follower), "key99", true, &local).ok() && local.kvs_size() == 1;
+      if (!caught_up) std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(caught_up) << "the restarted follower never saw the last write";
+    etcdserverpb::RangeResponse first;
+    ASSERT_TRUE(get(*c.kv(follower), "key0", true, &first).ok());
+    ASSERT_EQ(first.kvs_size(), 1);
+    EXPECT_EQ(first.kvs(0).value(), "v0");
+    const double installed =
+        metric(c.server(follower).render_metrics(), "faultline_snapshots_installed_total");
+    if (catch_up == 10) {
+      EXPECT_GE(installed, 1);
+    } else {
+      EXPECT_EQ(installed, 0);
+    }
+    EXPECT_EQ(metric(c.server(*leader).render_metrics(), "faultline_snapshots_installed_total"), 0);
+  }
+}
+
 TEST(Cluster, AMemberThatLostItsDataRefusesToRejoin) {
   LocalCluster c(3, [](ServeFlags& f) { f.initial_cluster_state = "existing"; });
   // No data directory: with "existing" this node would rejoin having forgotten its votes.

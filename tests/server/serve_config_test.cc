@@ -120,6 +120,19 @@ TEST(ServeConfig, TimingFollowsEtcdsRules) {
   EXPECT_NE(error_of(f).find("--heartbeat-interval"), std::string::npos);
 }
 
+TEST(ServeConfig, SnapshotCatchUpEntriesDefaultToEtcdsFixed5000AndAreBounded) {
+  ServeFlags f = three_node_flags("n1", 1);
+  EXPECT_EQ(resolve(f).snapshot_catch_up_entries, 5000u);
+  f.snapshot_catch_up_entries = 10;
+  EXPECT_EQ(resolve(f).snapshot_catch_up_entries, 10u);
+  f.snapshot_catch_up_entries = 0;  // keep nothing: a follower one entry behind gets a snapshot
+  EXPECT_EQ(resolve(f).snapshot_catch_up_entries, 0u);
+  f.snapshot_catch_up_entries = 1'000'000'001;
+  EXPECT_NE(error_of(f).find("--snapshot-catch-up-entries must be at most 1000000000"),
+            std::string::npos)
+      << error_of(f);
+}
+
 TEST(ServeConfig, EveryProblemIsReportedAtOnce) {
   ServeFlags f = three_node_flags("n1", 1);
   f.profile = "nope";
