@@ -90,11 +90,15 @@ bool found_defect(const Row& r) {
 }
 
 // The lab agrees with the model: the same verdict, elections during and after within one.
-// A lab run in which a node exited on its own measured something else than the scenario:
-// it is marked, never counted as agreeing.
+// A lab run that failed a safety check (a node exited on its own, or the nodes' stores
+// differ at the end) measured something else than the scenario: it is marked by its first
+// finding, never counted as agreeing.
 std::string agreement(const Row& model, const Row& lab) {
   if (model.summary.is_null() || lab.summary.is_null()) return "";
-  if (failed_checks(lab) > 0) return "NODE EXIT";
+  if (failed_checks(lab) > 0)
+    return lab.summary.value("violation", "").starts_with("the nodes' stores differ")
+               ? "STORES DIFFER"
+               : "NODE EXIT";
   auto el = [](const Row& r, const char* phase) {
     return r.summary["phases"][phase].value("elections", 0);
   };

@@ -2,7 +2,8 @@
 // src/lab/runner.h), writes the same run record as `faultline sim` (driver "lab") and prints
 // the same analysis. `faultline lab clean` removes what a crashed lab left behind.
 // Exit codes: 0 ran and safe, 1 the run found a defect (a node process exited on its own,
-// or the history is not linearizable), 2 could not run (with why).
+// the nodes' stores differ at the end, or the history is not linearizable), 2 could not run
+// (with why).
 #include <unistd.h>
 
 #include <cstdio>
@@ -58,12 +59,13 @@ void print_summary(const analysis::Summary& s, const lab::LabResult& r) {
   std::printf("  linearizability: %s\n", s.linearizability.c_str());
 }
 
-// Each node that exited on its own, on stderr: the run goes on without it, so this is the
-// one place a user sees it before the record.
-void print_node_exits(const lab::LabResult& r) {
+// Each node that exited on its own, and stores that differ, on stderr: the run goes on
+// without the node, so this is the one place a user sees it before the record.
+void print_findings(const lab::LabResult& r) {
   for (const auto& message : r.node_exits)
     std::fprintf(stderr, "faultline lab: %s\n", message.c_str());
-  if (!r.node_exits.empty() && !r.work_dir.empty())
+  if (r.stores_differ) std::fprintf(stderr, "faultline lab: %s\n", r.store_check.c_str());
+  if ((!r.node_exits.empty() || r.stores_differ) && !r.work_dir.empty())
     std::fprintf(stderr, "faultline lab: data and node logs kept in %s\n", r.work_dir.c_str());
 }
 
@@ -137,7 +139,7 @@ int run_lab_command(const LabFlags& f) {
       std::printf("%s %s: set-up to a healthy cluster %.2f s, teardown %.3f s\n",
                   std::string(lab::to_string(o.system)).c_str(), lab::record_profile(o).c_str(),
                   r.setup_s, r.teardown_s);
-      print_node_exits(r);
+      print_findings(r);
       if (!r.node_exits.empty()) return kInvalid;
       setup_total += r.setup_s;
       teardown_total += r.teardown_s;
@@ -163,7 +165,7 @@ int run_lab_command(const LabFlags& f) {
     return kCannotRun;
   }
   progress.finish();
-  print_node_exits(r);
+  print_findings(r);
   if (r.interrupted) {
     std::fprintf(stderr, "faultline lab: interrupted; everything was torn down\n");
     return kCannotRun;
@@ -180,14 +182,18 @@ int run_lab_command(const LabFlags& f) {
     j["teardown_s"] = r.teardown_s;
     j["system_version"] = r.system_version;
     j["node_exits"] = r.node_exits;
+    j["store_check"] = r.store_check;
+    j["stores_differ"] = r.stores_differ;
     std::printf("%s\n", j.dump().c_str());
   } else {
     print_summary(s, r);
+    std::printf("  stores: %s\n", r.store_check.c_str());
     std::printf("  set-up %.2f s, teardown %.3f s (%s, %s network)\n", r.setup_s, r.teardown_s,
                 r.system_version.c_str(), std::string(lab::to_string(o.net)).c_str());
     if (!r.work_dir.empty()) std::printf("  data and node logs kept in %s\n", r.work_dir.c_str());
   }
-  if (!r.node_exits.empty()) return kInvalid;
+  // Every finding of the run (a node exit, stores that differ) is a failed safety check.
+  if (r.record.meta.invariant_violations > 0) return kInvalid;
   if (s.linearizable.has_value() && !*s.linearizable) return kInvalid;
   return kValid;
 }
@@ -219,8 +225,8 @@ CommandRegistration registration(
       sub.add_option("--etcd-binary", f->etcd_binary, "the etcd to run")->capture_default_str();
       sub.footer(
           "Exit codes: 0 ran, and nothing went wrong; 1 the run found a defect: a node exited "
-          "on its own (it is printed, with the end of its log) or the history is not "
-          "linearizable; 2 could not run (the reason is printed).");
+          "on its own (it is printed, with the end of its log), the nodes' stores differ at the "
+          "end, or the history is not linearizable; 2 could not run (the reason is printed).");
       return [f, clean, &sub]() -> int {
         if (clean->parsed()) return run_clean(f->clean_all);
         if (f->scenario.empty()) {

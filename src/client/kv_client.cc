@@ -170,6 +170,7 @@ AsyncKvClient::AsyncKvClient(KvClientOptions options) : endpoints_(std::move(opt
     // the lab records when a connection goes away: not done.)
     args.SetInt(GRPC_ARG_ENABLE_PER_MESSAGE_COMPRESSION, 0);
     args.SetInt(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+    if (options.max_receive_bytes > 0) args.SetMaxReceiveMessageSize(options.max_receive_bytes);
     auto conn = std::make_unique<Connection>();
     conn->channel = grpc::CreateCustomChannel(endpoints_[i % endpoints_.size()],
                                               grpc::InsecureChannelCredentials(), args);
@@ -277,6 +278,41 @@ void AsyncKvClient::get(std::size_t index, std::string key, ReadConsistency cons
   call->reader->Finish(&call->response, &call->status, static_cast<PendingCall*>(call));
 }
 
+void AsyncKvClient::range(std::size_t index, RangeSpec range, Clock::time_point deadline,
+                          RangeCallback done) {
+  Connection& conn = connection(index);
+  using Call = UnaryCall<etcdserverpb::RangeResponse>;
+  auto* call = new Call([done = std::move(done)](Call& c) {
+    RangeReply reply;
+    if (!c.status.ok()) {
+      reply.error = describe(c.status);
+      return done(std::move(reply));
+    }
+    reply.ok = true;
+    reply.revision = c.response.header().revision();
+    reply.more = c.response.more();
+    reply.count = c.response.count();
+    reply.kvs.reserve(static_cast<std::size_t>(c.response.kvs_size()));
+    for (auto& kv : *c.response.mutable_kvs())
+      reply.kvs.push_back({.key = std::move(*kv.mutable_key()),
+                           .value = std::move(*kv.mutable_value()),
+                           .create_revision = kv.create_revision(),
+                           .mod_revision = kv.mod_revision(),
+                           .version = kv.version()});
+    done(std::move(reply));
+  });
+  call->context.set_deadline(grpc_deadline(deadline));
+  etcdserverpb::RangeRequest request;
+  request.set_key(std::move(range.key));
+  request.set_range_end(std::move(range.range_end));
+  request.set_limit(range.limit);
+  request.set_serializable(range.consistency == ReadConsistency::serializable);
+  started();
+  call->reader = conn.kv->PrepareAsyncRange(&call->context, request, conn.queue);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, static_cast<PendingCall*>(call));
+}
+
 KvReply AsyncKvClient::put_blocking(std::size_t index, std::string key, std::string value,
                                     std::chrono::milliseconds timeout) {
   // Shared, so the promise outlives the completion thread's set_value.
@@ -293,6 +329,15 @@ KvReply AsyncKvClient::get_blocking(std::size_t index, std::string key, ReadCons
   auto answer = promise->get_future();
   get(index, std::move(key), consistency, Clock::now() + timeout,
       [promise](KvReply&& r) { promise->set_value(std::move(r)); });
+  return answer.get();
+}
+
+RangeReply AsyncKvClient::range_blocking(std::size_t index, RangeSpec range,
+                                         std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<RangeReply>>();
+  auto answer = promise->get_future();
+  this->range(index, std::move(range), Clock::now() + timeout,
+              [promise](RangeReply&& r) { promise->set_value(std::move(r)); });
   return answer.get();
 }
 

@@ -57,6 +57,40 @@ struct KvReply {
 
 using KvCallback = std::function<void(KvReply&&)>;
 
+// One key as a Range returns it (etcd's mvccpb.KeyValue, without the lease).
+struct KeyValue {
+  std::string key{};
+  std::string value{};
+  std::int64_t create_revision = 0;
+  std::int64_t mod_revision = 0;
+  std::int64_t version = 0;
+  bool operator==(const KeyValue&) const = default;
+};
+
+// What a Range over many keys came back with.
+struct RangeReply {
+  bool ok = false;
+  std::string error{};          // "CODE: message" when !ok
+  std::int64_t revision = 0;    // the header's: the store's revision when it answered
+  std::vector<KeyValue> kvs{};  // in key order, at most the limit asked for
+  bool more = false;            // more keys matched than the limit let through
+  std::int64_t count = 0;       // keys in the range
+};
+
+using RangeCallback = std::function<void(RangeReply&&)>;
+
+// The keys a Range covers, with etcd's conventions: range_end empty is the single key
+// `key`; range_end "\0" is every key >= `key`, so key "\0" with range_end "\0" is every key.
+struct RangeSpec {
+  std::string key;
+  std::string range_end;
+  std::int64_t limit = 0;  // 0: no limit
+  ReadConsistency consistency = ReadConsistency::linearizable;
+};
+inline RangeSpec every_key(std::int64_t limit, ReadConsistency consistency) {
+  return {std::string(1, '\0'), std::string(1, '\0'), limit, consistency};
+}
+
 // Decides what a gRPC error means for the history. A write whose answer was lost, or that
 // the server timed out after proposing it, may still apply later, so it is `timeout`
 // (unknown), never `fail`: calling it failed would make a correct system look
@@ -76,6 +110,9 @@ struct KvClientOptions {
   std::vector<std::string> endpoints;  // host:port
   std::size_t connections = 1;         // raised to endpoints.size() if smaller
   std::size_t completion_threads = 1;
+  // The largest answer accepted; 0 keeps gRPC's default (4 MiB), enough for the workload's
+  // answers but not for a whole key space of large values.
+  int max_receive_bytes = 0;
 };
 
 class AsyncKvClient {
@@ -99,12 +136,18 @@ class AsyncKvClient {
            KvCallback done);
   void get(std::size_t connection, std::string key, ReadConsistency consistency,
            Clock::time_point deadline, KvCallback done);
+  // Every key of `range` with its revisions. A serializable Range is answered from the
+  // endpoint's own store, without asking the leader: what that node holds.
+  void range(std::size_t connection, RangeSpec range, Clock::time_point deadline,
+             RangeCallback done);
 
   // Blocking conveniences for tests and tools (not for the load path).
   KvReply put_blocking(std::size_t connection, std::string key, std::string value,
                        std::chrono::milliseconds timeout);
   KvReply get_blocking(std::size_t connection, std::string key, ReadConsistency consistency,
                        std::chrono::milliseconds timeout);
+  RangeReply range_blocking(std::size_t connection, RangeSpec range,
+                            std::chrono::milliseconds timeout);
   // nullopt with `error` set when the endpoint does not answer in time.
   std::optional<EndpointStatus> status_blocking(std::size_t connection,
                                                 std::chrono::milliseconds timeout,

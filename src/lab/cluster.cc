@@ -332,6 +332,12 @@ void LabCluster::restart(int node) {
   }
 }
 
+LabCluster::NodeState LabCluster::state(int node) const {
+  const auto& p = processes_.at(static_cast<std::size_t>(node - 1));
+  if (p.pid() <= 0) return NodeState::down;
+  return p.paused() ? NodeState::paused : NodeState::running;
+}
+
 void LabCluster::pause(int node) { processes_.at(static_cast<std::size_t>(node - 1)).pause(); }
 
 void LabCluster::resume(int node) {

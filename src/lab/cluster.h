@@ -100,6 +100,11 @@ class LabCluster {
   // and/or the fault-hook calls), for the run record. Throws LabError if it cannot.
   std::string apply_links(const std::map<LinkKey, LinkState>& links);
 
+  // Whether node `node` can answer now: its process runs (`down`: the lab crashed it, or it
+  // ended on its own and take_exits() has reaped it; call that first) and is not paused.
+  enum class NodeState : std::uint8_t { running, paused, down };
+  NodeState state(int node) const;
+
   void crash(int node);    // SIGKILL
   void restart(int node);  // the same command on the same data directory
   void pause(int node);    // SIGSTOP

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "client/workload.h"
 #include "lab/etcd.h"
 #include "lab/fault_timeline.h"
+#include "lab/store_check.h"
 
 namespace faultline::lab {
 namespace {
@@ -100,7 +102,8 @@ class Observers {
   Observers(LabCluster& cluster, int nodes)
       : cluster_(cluster),
         latest_(static_cast<std::size_t>(nodes)),
-        series_(static_cast<std::size_t>(nodes)) {
+        series_(static_cast<std::size_t>(nodes)),
+        taken_(static_cast<std::size_t>(nodes), 0) {
     for (auto& s : latest_) s.role = record::Role::down;
     for (int k = 1; k <= nodes; ++k)
       threads_.emplace_back([this, k](std::stop_token stop) { observe(k, stop); });
@@ -119,6 +122,20 @@ class Observers {
   }
   std::vector<record::NodeSample> latest() const {
     std::lock_guard lock(mutex_);
+    return latest_;
+  }
+  // The latest samples once each of `nodes` has a sample begun after this call (the second
+  // one to complete from now on), or, at the latest after `within`, whatever they have.
+  std::vector<record::NodeSample> fresh(const std::vector<int>& nodes,
+                                        Clock::duration within) const {
+    std::unique_lock lock(mutex_);
+    const std::vector<std::uint64_t> before = taken_;
+    sampled_.wait_for(lock, within, [&] {
+      return std::all_of(nodes.begin(), nodes.end(), [&](int k) {
+        const auto i = static_cast<std::size_t>(k - 1);
+        return taken_[i] >= before[i] + 2;
+      });
+    });
     return latest_;
   }
   std::vector<record::NodeSample> all_samples() const {
@@ -145,7 +162,9 @@ class Observers {
           series.push_back(s);
         }
         latest_[static_cast<std::size_t>(node - 1)] = s;
+        ++taken_[static_cast<std::size_t>(node - 1)];
       }
+      sampled_.notify_all();
       next += kSampleEvery;
       if (next < Clock::now()) next = Clock::now();  // a slow sample: skip, do not burst
       std::this_thread::sleep_until(next);
@@ -156,6 +175,8 @@ class Observers {
   mutable std::mutex mutex_;
   std::vector<record::NodeSample> latest_;
   std::vector<std::vector<record::NodeSample>> series_;
+  std::vector<std::uint64_t> taken_;  // samples completed, per node
+  mutable std::condition_variable sampled_;
   Clock::time_point origin_{};
   bool recording_ = false;
   std::vector<std::jthread> threads_;  // last: joined before the rest is destroyed
@@ -177,6 +198,39 @@ std::optional<int> agreed_leader(const std::vector<record::NodeSample>& latest) 
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The end-of-run store comparison's view of the cluster: the nodes that can answer, each on
+// its own client endpoint, and fresh applied indexes from the observers.
+StoreCheckPlan store_check_plan(const LabCluster& cluster, const Observers& observers) {
+  StoreCheckPlan plan;
+  const auto endpoints = cluster.client_endpoints();
+  std::vector<int> asked;
+  for (int k = 1; k <= static_cast<int>(endpoints.size()); ++k) {
+    switch (cluster.state(k)) {
+      case LabCluster::NodeState::running:
+        asked.push_back(k);
+        plan.nodes.emplace_back(k, endpoints[static_cast<std::size_t>(k - 1)]);
+        break;
+      case LabCluster::NodeState::paused:
+        plan.not_asked.push_back(fmt::format("node {} (paused)", k));
+        break;
+      case LabCluster::NodeState::down:
+        plan.not_asked.push_back(fmt::format("node {} (down)", k));
+        break;
+    }
+  }
+  plan.fresh_applied = [&observers, asked] {
+    const auto latest = observers.fresh(asked, std::chrono::seconds(1));
+    AppliedReadings readings;
+    for (int k : asked) {
+      const auto& s = latest[static_cast<std::size_t>(k - 1)];
+      readings[k] =
+          s.role == record::Role::down ? std::nullopt : std::optional<std::uint64_t>(s.applied);
+    }
+    return readings;
+  };
+  return plan;
 }
 
 // "node 3 exited on its own at 12.4 s (killed by signal 6, Aborted); its log ends: ..."
@@ -418,6 +472,20 @@ LabResult run_lab(const LabOptions& options) {
       if (kv) kv->wait_idle();
       if (!workload_error.empty()) throw LabError("the workload could not run: " + workload_error);
       rec.ops = std::move(drive.ops);
+      // The stores, compared once the requests are done: a node that has just died is not
+      // asked (note_node_exits reaps it first), a difference is a failed safety check.
+      note_node_exits();
+      if (result.interrupted) {
+        result.store_check = "not compared: the run was interrupted";
+      } else {
+        const StoreCheck check = check_stores(store_check_plan(*cluster, *observers));
+        result.store_check = check.sentence;
+        if (check.outcome == StoreCheck::Outcome::differ) {
+          result.stores_differ = true;
+          if (rec.meta.violation.empty()) rec.meta.violation = check.sentence;
+          ++rec.meta.invariant_violations;
+        }
+      }
     }
     note_node_exits();  // the last look, before teardown kills every node
     observers->stop();
@@ -427,8 +495,9 @@ LabResult run_lab(const LabOptions& options) {
     finish(true);
     throw;
   }
-  // A node that exited on its own is a finding: its data directory and log stay for a look.
-  finish(o.keep || !result.node_exits.empty());
+  // A node that exited on its own, or stores that differ, are findings: the data directories
+  // and logs stay for a look.
+  finish(o.keep || !result.node_exits.empty() || result.stores_differ);
   return result;
 }
 

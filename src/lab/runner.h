@@ -10,9 +10,13 @@
 //   3. sample every node every 100 ms; wait until every node names the same leader;
 //   4. start the open-loop workload; that instant is the record's time 0; fire the
 //      scenario's faults at their times, roles resolved from the latest samples;
-//   5. stop, go back to the root namespace, kill the nodes, remove the network.
+//   5. once the workload's requests are done, compare the running nodes' stores
+//      (store_check.h): once their applied indexes agree, every node must hold the same
+//      keys, values, revisions and versions;
+//   6. stop, go back to the root namespace, kill the nodes, remove the network.
 // All along (every 50 ms, and once more before teardown) it looks for nodes that exited on
-// their own: each is a finding, recorded as a failed safety check of the run.
+// their own. Each, and stores that differ, is a finding, recorded as a failed safety check
+// of the run.
 // SIGINT / SIGTERM during a run end it early with the same orderly teardown.
 #pragma once
 
@@ -52,7 +56,7 @@ struct LabResult {
   record::RunRecord record;
   double setup_s = 0;     // from nothing to a healthy cluster (leader known by every node)
   double teardown_s = 0;  // from the end of the run to nothing left
-  std::string work_dir;   // kept with --keep, or when a node exited on its own
+  std::string work_dir;   // kept with --keep, when a node exited on its own or stores differ
   bool interrupted = false;
   std::string system_version;  // etcd's version, or "faultline"
   // One message per node process that ended without the lab stopping it, in the order the
@@ -60,6 +64,13 @@ struct LabResult {
   // its log ends: ...". The record counts them in meta.invariant_violations and keeps the
   // first in meta.violation.
   std::vector<std::string> node_exits;
+  // The end-of-run store comparison (store_check.h), one sentence: "3 nodes hold the same
+  // 10 keys at applied index 1234 (revision 987)", "the nodes' stores differ at applied
+  // index 1234: node 2 holds ...", or "not compared: ..." (empty for --setup-only). A
+  // difference is counted in meta.invariant_violations, and kept in meta.violation if it
+  // is the run's first finding.
+  std::string store_check;
+  bool stores_differ = false;
 };
 
 // Runs the scenario (check_lab first). Throws LabError, after tearing everything down,

@@ -301,10 +301,13 @@ std::vector<std::string> nemesis_problems(const record::RunRecord& r, const anal
     out.push_back("stuck: no write completed in the last " + format_duration(kServeAgainWindow) +
                   " of the run, although every fault was undone before");
   // Every node caught up: what any node had committed by `from` is applied everywhere by
-  // each node's last sample (a node left behind for good is a liveness defect too).
+  // each node's last sample within the run (a node left behind for good is a liveness
+  // defect too). The lab goes on sampling after the end while it finishes (waiting for
+  // requests, comparing stores): those later samples do not count.
   std::uint64_t committed = 0;
   std::map<record::NodeId, const record::NodeSample*> last;
   for (const auto& sample : r.samples) {
+    if (sample.time_us > r.meta.duration_us) break;  // samples are in time order
     if (sample.time_us <= from) committed = std::max(committed, sample.commit);
     last[sample.node] = &sample;
   }

@@ -1,7 +1,9 @@
 // An in-process stand-in for one etcd endpoint (KV.Put, KV.Range, Maintenance.Status on
 // 127.0.0.1, a free port), whose behaviour a test controls: it can hold every request
 // until released (a stalled node), or answer every put with a chosen gRPC error. Lets the
-// client's tests tell their stories without a real cluster.
+// client's tests tell their stories without a real cluster. A Range is a single key, or with
+// range_end "\0" every key from `key` on (etcd's "from key"), with revisions and versions
+// kept as etcd keeps them for puts; the last Range request is kept for a look.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -64,22 +66,46 @@ class FakeEtcd final : public etcdserverpb::KV::Service, public etcdserverpb::Ma
     std::unique_lock lock = arrive();
     if (put_error_) return *put_error_;
     data_[request->key()] = request->value();
-    response->mutable_header()->set_revision(++revision_);
+    ++revision_;
+    Revisions& r = revisions_[request->key()];
+    if (r.version == 0) r.create = revision_;
+    r.mod = revision_;
+    ++r.version;
+    response->mutable_header()->set_revision(revision_);
     return grpc::Status::OK;
   }
 
   grpc::Status Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
                      etcdserverpb::RangeResponse* response) override {
     std::unique_lock lock = arrive();
+    last_range_ = *request;
     response->mutable_header()->set_revision(revision_);
-    auto it = data_.find(request->key());
-    if (it != data_.end()) {
+    auto add = [&](const std::string& key, const std::string& value) {
+      response->set_count(response->count() + 1);
+      if (request->limit() > 0 && response->kvs_size() >= request->limit()) {
+        response->set_more(true);
+        return;
+      }
       auto* kv = response->add_kvs();
-      kv->set_key(it->first);
-      kv->set_value(it->second);
-      response->set_count(1);
+      kv->set_key(key);
+      kv->set_value(value);
+      const Revisions& r = revisions_[key];
+      kv->set_create_revision(r.create);
+      kv->set_mod_revision(r.mod);
+      kv->set_version(r.version);
+    };
+    if (request->range_end() == std::string(1, '\0')) {
+      for (auto it = data_.lower_bound(request->key()); it != data_.end(); ++it)
+        add(it->first, it->second);
+    } else if (auto it = data_.find(request->key()); it != data_.end()) {
+      add(it->first, it->second);
     }
     return grpc::Status::OK;
+  }
+
+  etcdserverpb::RangeRequest last_range() {
+    std::lock_guard lock(mutex_);
+    return last_range_;
   }
 
   grpc::Status Status(grpc::ServerContext*, const etcdserverpb::StatusRequest*,
@@ -107,6 +133,11 @@ class FakeEtcd final : public etcdserverpb::KV::Service, public etcdserverpb::Ma
   bool stalled_ = false;
   std::optional<grpc::Status> put_error_;
   std::map<std::string, std::string> data_;
+  struct Revisions {
+    std::int64_t create = 0, mod = 0, version = 0;
+  };
+  std::map<std::string, Revisions> revisions_;
+  etcdserverpb::RangeRequest last_range_;
   std::int64_t revision_ = 0;
   std::atomic<int> requests_{0};
 };

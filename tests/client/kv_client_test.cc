@@ -102,6 +102,38 @@ TEST(AsyncKvClient, WritesThenReadsBackAValueWithBothConsistencies) {
   EXPECT_FALSE(missing.found);
 }
 
+// The lab's end-of-run store check reads a node's whole key space from that node alone: a
+// serializable Range from "\0" to "\0" (every key), with each key's revisions and version,
+// and `more` when the limit cut it short.
+TEST(AsyncKvClient, ReadsEveryKeyWithItsRevisionsFromOneEndpoint) {
+  testing::FakeEtcd etcd;
+  AsyncKvClient kv({.endpoints = {etcd.address()}});
+  for (auto [key, value] : {std::pair{"k2", "a"}, {"k1", "b"}, {"k2", "c"}})
+    ASSERT_EQ(kv.put_blocking(0, key, value, 2s).outcome, Outcome::ok);
+  RangeReply all = kv.range_blocking(0, every_key(10, ReadConsistency::serializable), 2s);
+  ASSERT_TRUE(all.ok) << all.error;
+  const auto asked = etcd.last_range();
+  EXPECT_TRUE(asked.serializable());
+  EXPECT_EQ(asked.key(), std::string(1, '\0'));
+  EXPECT_EQ(asked.range_end(), std::string(1, '\0'));
+  EXPECT_EQ(asked.limit(), 10);
+  EXPECT_EQ(all.revision, 3);
+  EXPECT_FALSE(all.more);
+  EXPECT_EQ(all.count, 2);
+  EXPECT_EQ(
+      all.kvs,
+      (std::vector<KeyValue>{
+          {.key = "k1", .value = "b", .create_revision = 2, .mod_revision = 2, .version = 1},
+          {.key = "k2", .value = "c", .create_revision = 1, .mod_revision = 3, .version = 2}}));
+  RangeReply cut = kv.range_blocking(0, every_key(1, ReadConsistency::linearizable), 2s);
+  ASSERT_TRUE(cut.ok) << cut.error;
+  EXPECT_FALSE(etcd.last_range().serializable());
+  EXPECT_TRUE(cut.more);
+  EXPECT_EQ(cut.count, 2);
+  ASSERT_EQ(cut.kvs.size(), 1u);
+  EXPECT_EQ(cut.kvs.front().key, "k1");
+}
+
 TEST(AsyncKvClient, AStalledEndpointTimesOutAtTheDeadlineWithNoAnswer) {
   testing::FakeEtcd etcd;
   etcd.stall();

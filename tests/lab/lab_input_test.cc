@@ -3,7 +3,8 @@
 // (and `faultline lab clean` removing them). Also the role resolution the lab shares with
 // the simulator, and whole faultline runs in the no-root loopback mode: the cloudflare cut,
 // a leader crash and restart, a node that aborts on its own (a finding), and a follower
-// that comes back too far behind the scenario's snapshots and catches up by one.
+// that comes back too far behind the scenario's snapshots and catches up by one (and then
+// holds what the others hold). And the end-of-run store check on real stores that differ.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,8 +14,10 @@
 #include <optional>
 #include <thread>
 
+#include "client/kv_client.h"
 #include "lab/cluster.h"
 #include "lab/http_get.h"
+#include "lab/store_check.h"
 #include "lab_harness.h"
 #include "sim/roles.h"
 
@@ -154,6 +157,12 @@ TEST(LabLoopback, FaultlineCloudflareCutThroughFaultHooks) {
   EXPECT_GT(term_rise(r.summary, "during"), 0u);
   EXPECT_NEAR(elections(r.summary, "after"), 1, 1);
   EXPECT_EQ(r.summary["invariant_violations"], 0) << r.summary["violation"];
+  // At the end every node holds every key of the workload, the same.
+  EXPECT_EQ(r.summary["store_check"].get<std::string>().rfind(
+                "3 nodes hold the same 10 keys at applied index ", 0),
+            0u)
+      << r.summary["store_check"];
+  EXPECT_EQ(r.summary["stores_differ"], false);
 }
 
 // The scenario's own crash is no finding: the lab killed the leader and started it again,
@@ -395,6 +404,92 @@ TEST(LabLoopback, AFollowerDownFarBehindTheSnapshotsCatchesUpByTheLeadersSnapsho
   for (const auto& [node, n] : installed)
     counts += " n" + std::to_string(node) + "=" + std::to_string(static_cast<long long>(n));
   EXPECT_GE(installed[crashed], 1) << "node " << crashed << " installed no snapshot;" << counts;
+  // What the snapshot restored is what the others hold: every key, value, revision and
+  // version, and the store's revision.
+  EXPECT_EQ(r.store_check.rfind("3 nodes hold the same 10 keys at applied index ", 0), 0u)
+      << r.store_check;
+  EXPECT_FALSE(r.stores_differ);
+}
+
+// A cluster of one node, on loopback, for the store check's test below.
+std::unique_ptr<LabCluster> one_node_cluster(int which) {
+  ClusterPlan plan;
+  plan.net = NetMode::loopback;
+  plan.nodes = 1;
+  plan.run_id = "s" + std::to_string(which) + std::to_string(::getpid() % 10000);
+  plan.subnet = "127.0." + std::to_string(20 + (::getpid() + 13 + which) % 200);
+  plan.work_dir = std::filesystem::temp_directory_path() / ("faultline-lab-" + plan.run_id);
+  plan.faultline_binary = FAULTLINE_BIN;
+  std::filesystem::remove_all(plan.work_dir);
+  return LabCluster::create(plan);
+}
+
+// No Raft cluster lets one node's store differ while its applied index agrees, so two
+// one-node clusters stand in for two nodes of one: real `faultline serve` stores, read
+// through their own endpoints. The same writes to both: the check finds them equal. Then
+// one write each, with another value (the same number of writes, so the applied indexes
+// still agree): the check names the key, with both nodes' sides.
+TEST(LabStoreCheck, TwoRealStoresThatDifferAreFoundAndNamedThroughTheirOwnEndpoints) {
+  std::vector<std::unique_ptr<LabCluster>> clusters;
+  clusters.push_back(one_node_cluster(1));
+  clusters.push_back(one_node_cluster(2));
+  struct RemoveAll {
+    std::vector<std::unique_ptr<LabCluster>>& clusters;
+    ~RemoveAll() {
+      for (auto& c : clusters) {
+        c->teardown();
+        std::filesystem::remove_all(c->plan().work_dir);
+      }
+    }
+  } remove_all{clusters};
+  for (auto& c : clusters) {
+    bool leads = false;
+    for (int attempt = 0; attempt < 200 && !leads; ++attempt) {
+      leads = c->sample(1, std::chrono::milliseconds(80)).role == record::Role::leader;
+      if (!leads) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(leads) << c->plan().subnet << ".1 never led";
+  }
+  StoreCheckPlan plan;
+  for (int i = 0; i < 2; ++i)
+    plan.nodes.emplace_back(i + 1, clusters[static_cast<std::size_t>(i)]->client_endpoints()[0]);
+  plan.fresh_applied = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    AppliedReadings r;
+    for (int i = 0; i < 2; ++i) {
+      const auto s =
+          clusters[static_cast<std::size_t>(i)]->sample(1, std::chrono::milliseconds(80));
+      r[i + 1] = s.role == record::Role::down ? std::nullopt : std::optional(s.applied);
+    }
+    return r;
+  };
+  client::AsyncKvClient writer(
+      {.endpoints = {plan.nodes[0].second, plan.nodes[1].second}, .connections = 2});
+  auto put = [&](std::size_t node, const std::string& key, const std::string& value) {
+    const client::KvReply r =
+        writer.put_blocking(writer.connection_for(node, 0), key, value, std::chrono::seconds(2));
+    ASSERT_EQ(r.outcome, record::Outcome::ok) << r.error;
+  };
+  for (std::size_t node : {0u, 1u}) {
+    put(node, "k1", "same");
+    put(node, "k2", "same");
+  }
+  const StoreCheck equal = check_stores(plan);
+  EXPECT_EQ(equal.outcome, StoreCheck::Outcome::equal) << equal.sentence;
+  EXPECT_EQ(equal.sentence.rfind("2 nodes hold the same 2 keys at applied index ", 0), 0u)
+      << equal.sentence;
+  EXPECT_NE(equal.sentence.find(" (revision 3)"), std::string::npos) << equal.sentence;
+
+  put(0, "k2", "from node 1");
+  put(1, "k2", "from node 2");
+  const StoreCheck differ = check_stores(plan);
+  EXPECT_EQ(differ.outcome, StoreCheck::Outcome::differ) << differ.sentence;
+  EXPECT_EQ(differ.sentence.rfind("the nodes' stores differ at applied index ", 0), 0u)
+      << differ.sentence;
+  const std::string sides =
+      ": node 2 holds k2 = \"from node 2\" (create_revision 3, mod_revision 4, version 2), node "
+      "1 holds k2 = \"from node 1\" (create_revision 3, mod_revision 4, version 2)";
+  EXPECT_NE(differ.sentence.find(sides), std::string::npos) << differ.sentence;
 }
 
 }  // namespace
