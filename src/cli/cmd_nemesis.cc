@@ -254,19 +254,23 @@ int run_nemesis_lab(const NemesisFlags& f, const sim::NemesisOptions& o) {
       }
       const analysis::Summary summary = analysis::analyze(record);
       const auto problems = sim::nemesis_problems(record, summary);
+      // What the lab's end-of-run store comparison found (a difference is in `problems`
+      // already, as a failed safety check): shown, so a run that compared nothing is seen.
+      const std::string store_check = child.summary.value("store_check", "not reported");
       ++ran;
       failed += !problems.empty();
       if (f.json) {
         nlohmann::json j = analysis::to_json(summary, false);
         j["problems"] = problems;
         j["record"] = record_dir.string();
+        j["store_check"] = store_check;
         std::printf("%s\n", j.dump().c_str());
       } else {
-        std::printf("seed %llu, %s %s: %s (verdict %s, linearizability %s)\n",
+        std::printf("seed %llu, %s %s: %s (verdict %s, linearizability %s; stores: %s)\n",
                     static_cast<unsigned long long>(seed), f.system.c_str(), profile.c_str(),
                     problems.empty() ? "passed" : "FAILED",
                     std::string(analysis::to_string(summary.verdict)).c_str(),
-                    summary.linearizability.c_str());
+                    summary.linearizability.c_str(), store_check.c_str());
         for (const auto& p : problems) std::printf("  %s\n", p.c_str());
         if (!problems.empty())
           std::printf("  scenario %s, run record %s\n", scenario.c_str(), record_dir.c_str());
