@@ -295,10 +295,10 @@ void AsyncKvClient::range(std::size_t index, RangeSpec range, Clock::time_point 
     reply.kvs.reserve(static_cast<std::size_t>(c.response.kvs_size()));
     for (auto& kv : *c.response.mutable_kvs())
       reply.kvs.push_back({.key = std::move(*kv.mutable_key()),
-                           .value = std::move(*kv.mutable_value()),
                            .create_revision = kv.create_revision(),
                            .mod_revision = kv.mod_revision(),
-                           .version = kv.version()});
+                           .version = kv.version(),
+                           .value = std::move(*kv.mutable_value())});
     done(std::move(reply));
   });
   call->context.set_deadline(grpc_deadline(deadline));

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "kv/api.h"
 #include "record/run_record.h"
 
 namespace grpc {
@@ -57,24 +58,14 @@ struct KvReply {
 
 using KvCallback = std::function<void(KvReply&&)>;
 
-// One key as a Range returns it (etcd's mvccpb.KeyValue, without the lease).
-struct KeyValue {
-  std::string key{};
-  std::string value{};
-  std::int64_t create_revision = 0;
-  std::int64_t mod_revision = 0;
-  std::int64_t version = 0;
-  bool operator==(const KeyValue&) const = default;
-};
-
 // What a Range over many keys came back with.
 struct RangeReply {
   bool ok = false;
-  std::string error{};          // "CODE: message" when !ok
-  std::int64_t revision = 0;    // the header's: the store's revision when it answered
-  std::vector<KeyValue> kvs{};  // in key order, at most the limit asked for
-  bool more = false;            // more keys matched than the limit let through
-  std::int64_t count = 0;       // keys in the range
+  std::string error{};              // "CODE: message" when !ok
+  std::int64_t revision = 0;        // the header's: the store's revision when it answered
+  std::vector<kv::KeyValue> kvs{};  // in key order, at most the limit asked for
+  bool more = false;                // more keys matched than the limit let through
+  std::int64_t count = 0;           // keys in the range
 };
 
 using RangeCallback = std::function<void(RangeReply&&)>;

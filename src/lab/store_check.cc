@@ -31,7 +31,7 @@ std::string escaped(std::string_view s) {
   return out;
 }
 
-std::string holds(int node, const client::KeyValue& kv) {
+std::string holds(int node, const kv::KeyValue& kv) {
   return fmt::format("node {} holds {} = \"{}\" (create_revision {}, mod_revision {}, version {})",
                      node, escaped(kv.key), escaped(kv.value), kv.create_revision, kv.mod_revision,
                      kv.version);
@@ -41,15 +41,16 @@ std::string lacks(int node, const std::string& key) {
   return fmt::format("node {} does not hold {}", node, escaped(key));
 }
 
-std::vector<client::KeyValue> in_key_order(std::vector<client::KeyValue> keys) {
+std::vector<kv::KeyValue> in_key_order(std::vector<kv::KeyValue> keys) {
   std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return keys;
 }
 
-// The first difference of `other` from `reference`, `other` named first.
+// The first difference of `other` from `reference` (both with keys in key order), `other`
+// named first.
 std::optional<std::string> difference(const NodeStore& reference, const NodeStore& other) {
-  const auto a = in_key_order(reference.keys);
-  const auto b = in_key_order(other.keys);
+  const auto& a = reference.keys;
+  const auto& b = other.keys;
   std::size_t i = 0, j = 0;
   while (i < a.size() || j < b.size()) {
     if (j == b.size() || (i < a.size() && a[i].key < b[j].key))
@@ -157,8 +158,10 @@ std::string not_asked(const StoreCheckPlan& plan) {
 }  // namespace
 
 std::optional<std::string> compare_stores(const std::vector<NodeStore>& stores) {
-  for (std::size_t i = 1; i < stores.size(); ++i)
-    if (auto d = difference(stores.front(), stores[i])) return d;
+  std::vector<NodeStore> sorted = stores;  // each store sorted once
+  for (auto& s : sorted) s.keys = in_key_order(std::move(s.keys));
+  for (std::size_t i = 1; i < sorted.size(); ++i)
+    if (auto d = difference(sorted.front(), sorted[i])) return d;
   return std::nullopt;
 }
 

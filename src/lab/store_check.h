@@ -30,7 +30,7 @@ inline constexpr int kStoreCheckMaxBytes = 64 << 20;
 struct NodeStore {
   int node = 0;
   std::int64_t revision = 0;
-  std::vector<client::KeyValue> keys{};
+  std::vector<kv::KeyValue> keys{};
 };
 
 // The first difference between the stores, as a sentence naming the two nodes, e.g.

@@ -122,9 +122,9 @@ TEST(AsyncKvClient, ReadsEveryKeyWithItsRevisionsFromOneEndpoint) {
   EXPECT_EQ(all.count, 2);
   EXPECT_EQ(
       all.kvs,
-      (std::vector<KeyValue>{
-          {.key = "k1", .value = "b", .create_revision = 2, .mod_revision = 2, .version = 1},
-          {.key = "k2", .value = "c", .create_revision = 1, .mod_revision = 3, .version = 2}}));
+      (std::vector<kv::KeyValue>{
+          {.key = "k1", .create_revision = 2, .mod_revision = 2, .version = 1, .value = "b"},
+          {.key = "k2", .create_revision = 1, .mod_revision = 3, .version = 2, .value = "c"}}));
   RangeReply cut = kv.range_blocking(0, every_key(1, ReadConsistency::linearizable), 2s);
   ASSERT_TRUE(cut.ok) << cut.error;
   EXPECT_FALSE(etcd.last_range().serializable());

@@ -15,13 +15,13 @@
 namespace faultline::lab {
 namespace {
 
-client::KeyValue kv(std::string key, std::string value, std::int64_t create, std::int64_t mod,
-                    std::int64_t version) {
+kv::KeyValue kv(std::string key, std::string value, std::int64_t create, std::int64_t mod,
+                std::int64_t version) {
   return {.key = std::move(key),
-          .value = std::move(value),
           .create_revision = create,
           .mod_revision = mod,
-          .version = version};
+          .version = version,
+          .value = std::move(value)};
 }
 
 // What every node of a healthy cluster holds after a few writes: revision 7.
