@@ -95,10 +95,7 @@ bool found_defect(const Row& r) {
 // finding, never counted as agreeing.
 std::string agreement(const Row& model, const Row& lab) {
   if (model.summary.is_null() || lab.summary.is_null()) return "";
-  if (failed_checks(lab) > 0)
-    return lab.summary.value("violation", "").starts_with("the nodes' stores differ")
-               ? "STORES DIFFER"
-               : "NODE EXIT";
+  if (failed_checks(lab) > 0) return finding_label(lab.summary.value("violation", ""));
   auto el = [](const Row& r, const char* phase) {
     return r.summary["phases"][phase].value("elections", 0);
   };

@@ -219,13 +219,13 @@ int run_nemesis_lab(const NemesisFlags& f, const sim::NemesisOptions& o) {
   std::filesystem::path dir = f.out;
   const bool temporary = dir.empty();
   if (temporary) {
-    std::string t = (std::filesystem::temp_directory_path() / "faultline-nemesis-XXXXXX").string();
-    if (!::mkdtemp(t.data())) {
+    auto made = make_temp_folder("faultline-nemesis");
+    if (!made) {
       std::fprintf(stderr, "faultline nemesis: cannot make a folder in %s\n",
                    std::filesystem::temp_directory_path().c_str());
       return kCannotRun;
     }
-    dir = t;
+    dir = *made;
   }
   int failed = 0, ran = 0;
   for (std::uint64_t seed = f.seed; seed < f.seed + f.seeds; ++seed) {

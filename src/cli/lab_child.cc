@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace faultline::cli {
 namespace {
@@ -20,6 +21,16 @@ std::string self_binary() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "faultline";
+}
+
+std::optional<std::filesystem::path> make_temp_folder(const std::string& prefix) {
+  std::string t = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(t.data())) return std::nullopt;
+  return std::filesystem::path(t);
+}
+
+std::string finding_label(const std::string& violation) {
+  return violation.starts_with("the nodes' stores differ") ? "STORES DIFFER" : "NODE EXIT";
 }
 
 LabChild run_lab_child(const std::vector<std::string>& args) {

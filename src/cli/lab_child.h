@@ -3,7 +3,9 @@
 // other thread exists, so one process runs one lab. The child's stderr passes through.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +22,13 @@ LabChild run_lab_child(const std::vector<std::string>& args);
 
 // This binary's path (/proc/self/exe), or "faultline".
 std::string self_binary();
+
+// A new folder "<prefix>-XXXXXX" in the temporary directory for a campaign's scenario files
+// and records; nullopt if none could be made.
+std::optional<std::filesystem::path> make_temp_folder(const std::string& prefix);
+
+// How a lab run's first failed safety check is marked beside the model (compare, explore
+// --lab): "STORES DIFFER" when the nodes' stores differed at the end, else "NODE EXIT".
+std::string finding_label(const std::string& violation);
 
 }  // namespace faultline::cli

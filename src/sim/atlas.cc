@@ -10,44 +10,22 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <stdexcept>
 
 #include "analysis/analysis.h"
 #include "raft/profiles.h"
+#include "sim/rng.h"
 #include "sim/simulator.h"
 
 namespace faultline::sim {
 namespace {
 
-// What the reduction keeps of one run.
-struct RunFacts {
-  analysis::Verdict verdict = analysis::Verdict::stable;
-  double downtime_ms = 0;
-  int elections = 0;
-  bool unresolved = false;
-  bool settled = false;
-  std::string violation;
-};
-
-NodeRef ref_of(const TopologyCase& c, int vertex) {
-  NodeRef r;
-  if (vertex == c.leader) {
-    r.kind = NodeRef::Kind::leader;
-    r.text = "leader";
-    return r;
-  }
-  // The other vertices, in vertex order, are the followers in id order.
-  r.kind = NodeRef::Kind::follower;
-  r.index = vertex < c.leader ? vertex : vertex - 1;
-  r.text = "follower[" + std::to_string(r.index) + "]";
-  return r;
-}
-
-LinkShape cut_between(const TopologyCase& c, int a, int b) {
-  LinkShape s;
-  s.kind = LinkShape::Kind::cut;
-  s.nodes = {ref_of(c, a), ref_of(c, b)};
-  return s;
+// The role a vertex has when the case's cuts fire: the leader vertex is whoever leads, the
+// other vertices, in vertex order, are the followers in id order.
+std::string role_of(const TopologyCase& c, int vertex) {
+  if (vertex == c.leader) return "leader";
+  return "follower[" + std::to_string(vertex < c.leader ? vertex : vertex - 1) + "]";
 }
 
 // What every run holds: the whole cluster's load, start to end.
@@ -123,18 +101,20 @@ int severity(std::string_view verdict) {
   return v ? static_cast<int>(*v) : -1;  // stable < disrupted < livelock < deadlock
 }
 
-CaseOutcome reduce(const RunFacts* runs, std::uint64_t seeds) {
+}  // namespace
+
+CaseOutcome summarize_case(std::span<const CaseRun> runs) {
   CaseOutcome out;
-  for (std::uint64_t s = 0; s < seeds; ++s) {
-    const RunFacts& r = runs[s];
-    ++out.verdicts[std::string(analysis::to_string(r.verdict))];
+  for (const CaseRun& r : runs) {
+    ++out.verdicts[r.verdict];
     out.downtime_ms += r.downtime_ms;
     out.elections += r.elections;
     out.unresolved += r.unresolved;
     if (!r.violation.empty() && out.violations++ == 0) out.violation = r.violation;
   }
-  out.downtime_ms /= static_cast<double>(seeds);
-  out.elections /= static_cast<double>(seeds);
+  if (runs.empty()) return out;
+  out.downtime_ms /= static_cast<double>(runs.size());
+  out.elections /= static_cast<double>(runs.size());
   int best = -1;
   for (const auto& [verdict, count] : out.verdicts)
     if (count > best || (count == best && severity(verdict) > severity(out.verdict))) {
@@ -144,52 +124,54 @@ CaseOutcome reduce(const RunFacts* runs, std::uint64_t seeds) {
   return out;
 }
 
-}  // namespace
+std::string atlas_text(const TopologyCase& c, const ExploreOptions& o) {
+  auto quoted = [](const std::string& x) { return "\"" + x + "\""; };
+  auto pair = [&](int a, int b) {
+    return "[" + quoted(role_of(c, a)) + ", " + quoted(role_of(c, b)) + "]";
+  };
+  const Micros cut_at = o.warmup_us + o.lag_us;
+  std::string cuts;
+  for (const auto& [a, b] : c.cut_edges) cuts += (cuts.empty() ? "" : ", ") + pair(a, b);
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.6g", o.rate);
+
+  std::string links;  // for the description: "leader<->follower[0], ..."
+  for (const auto& [a, b] : c.cut_edges)
+    links += (links.empty() ? "" : ", ") + role_of(c, a) + "<->" + role_of(c, b);
+
+  std::string t = "# Atlas case " + c.id + " (faultline explore --nodes " +
+                  std::to_string(c.nodes) + "): a healthy cluster for " +
+                  format_duration(o.warmup_us) + ", ";
+  if (c.lagging >= 0)
+    t += "\n# then " + role_of(c, c.lagging) + " cut from the leader for " +
+         format_duration(o.lag_us) + " so that it lags, ";
+  t += "\n# then the case's links cut both ways to the end of the run.\n";
+  t += "name = " + quoted("atlas-" + c.id) + "\n";
+  t += "description = " +
+       quoted("Atlas case " + c.id + ": " + (links.empty() ? "nothing" : links) +
+              " cut both ways to the end" +
+              (c.lagging >= 0 ? ", after " + role_of(c, c.lagging) + " lagged" : "") + ".") +
+       "\n";
+  t += "nodes = " + std::to_string(c.nodes) + "\n";
+  t += "duration = " + quoted(format_duration(cut_at + o.topology_us)) + "\n\n";
+  t += "[workload]\nrate = " + std::string(rate) + "\n";
+  if (c.lagging >= 0) {
+    t += "\n[[fault]]\nat = " + quoted(format_duration(o.warmup_us)) +
+         "\nname = \"lag\"\ncut = " + pair(c.leader, c.lagging) + "\n";
+    const std::pair<int, int> lag_edge{std::min(c.leader, c.lagging),
+                                       std::max(c.leader, c.lagging)};
+    // The topology keeps that link: give it back as the topology is applied.
+    if (std::find(c.cut_edges.begin(), c.cut_edges.end(), lag_edge) == c.cut_edges.end())
+      t += "\n[[fault]]\nat = " + quoted(format_duration(cut_at)) + "\nheal = \"lag\"\n";
+  }
+  if (!c.cut_edges.empty())
+    t += "\n[[fault]]\nat = " + quoted(format_duration(cut_at)) + "\nname = \"topology\"\ncut = [" +
+         cuts + "]\n";
+  return t;
+}
 
 Scenario atlas_scenario(const TopologyCase& c, const ExploreOptions& o) {
-  Scenario s;
-  s.name = "atlas-" + c.id;
-  s.description = "atlas case " + c.id + ": cut links held for the rest of the run";
-  s.source = "<atlas>";
-  s.nodes = c.nodes;
-  const Micros cut_at = o.warmup_us + o.lag_us;
-  s.duration_us = cut_at + o.topology_us;
-  s.workload.rate = o.rate;
-
-  bool lag_link_stays_cut = false;
-  if (c.lagging >= 0) {
-    Fault lag;
-    lag.action = Fault::Action::cut;
-    lag.at_us = o.warmup_us;
-    lag.name = "lag";
-    lag.shapes = {cut_between(c, c.leader, c.lagging)};
-    lag.label = "lag: cut leader <-> " + lag.shapes[0].nodes[1].text;
-    s.faults.push_back(lag);
-    const int a = std::min(c.leader, c.lagging), b = std::max(c.leader, c.lagging);
-    for (const auto& e : c.cut_edges) lag_link_stays_cut |= e == std::pair{a, b};
-    if (!lag_link_stays_cut) {
-      // The topology keeps that link: give it back as the topology is applied.
-      Fault heal;
-      heal.action = Fault::Action::heal;
-      heal.at_us = cut_at;
-      heal.targets = {"lag"};
-      heal.label = "heal lag";
-      s.faults.push_back(heal);
-    }
-  }
-  if (!c.cut_edges.empty()) {
-    Fault cut;
-    cut.action = Fault::Action::cut;
-    cut.at_us = cut_at;
-    cut.name = "topology";
-    cut.label = "topology " + c.id + ":";
-    for (const auto& [a, b] : c.cut_edges) {
-      cut.shapes.push_back(cut_between(c, a, b));
-      cut.label += " " + cut.shapes.back().nodes[0].text + "<->" + cut.shapes.back().nodes[1].text;
-    }
-    s.faults.push_back(cut);
-  }
-  return s;
+  return parse_scenario_text(atlas_text(c, o), "atlas-" + c.id + ".toml");
 }
 
 void extend_settled(SimResult& run, const Scenario& scenario) {
@@ -247,6 +229,44 @@ void extend_settled(SimResult& run, const Scenario& scenario) {
   }
 }
 
+CaseRun judge_case_run(const record::RunRecord& record, const analysis::Summary& summary) {
+  CaseRun r;
+  r.verdict = std::string(analysis::to_string(summary.verdict));
+  r.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
+  r.elections = summary.during.elections + summary.after.elections;
+  for (const auto& ev : record.faults)
+    r.unresolved |= ev.detail.find("unresolved") != std::string::npos;
+  r.violation = record.meta.violation;
+  return r;
+}
+
+std::string atlas_agreement(const CaseOutcome& model, const std::string& lab_verdict) {
+  if (lab_verdict == model.verdict) return "agrees";
+  const auto seen = model.verdicts.find(lab_verdict);
+  return seen != model.verdicts.end() && seen->second > 0 ? "in range" : "DIFFERS";
+}
+
+std::vector<TopologyCase> sample_cases(const ExploreResult& model, std::size_t count) {
+  std::map<std::string, std::vector<const TopologyCase*>> groups;
+  for (const auto& c : model.cases) {
+    std::string key;
+    for (const auto& p : model.options.profiles) key += c.outcomes.at(p).verdict + "/";
+    groups[key].push_back(&c.topology);
+  }
+  Rng rng(1);  // a fixed seed: the same sample every time, on any standard library
+  for (auto& [key, members] : groups)
+    for (std::size_t i = members.size(); i > 1; --i)
+      std::swap(members[i - 1], members[rng.below(i)]);
+  std::set<std::string> chosen;
+  for (std::size_t round = 0; chosen.size() < std::min(count, model.cases.size()); ++round)
+    for (auto& [key, members] : groups)
+      if (round < members.size() && chosen.size() < count) chosen.insert(members[round]->id);
+  std::vector<TopologyCase> out;
+  for (const auto& c : model.cases)
+    if (chosen.count(c.topology.id)) out.push_back(c.topology);
+  return out;
+}
+
 ExploreResult explore(const ExploreOptions& options) {
   validate_explore(options);
   ExploreResult result;
@@ -263,7 +283,8 @@ ExploreResult explore(const ExploreOptions& options) {
   // Run index = (case * profiles + profile) * seeds + seed - 1.
   const std::uint64_t seeds = options.seeds;
   const std::size_t per_case = profiles.size() * seeds;
-  std::vector<RunFacts> facts(cases.size() * per_case);
+  std::vector<CaseRun> facts(cases.size() * per_case);
+  std::vector<std::uint8_t> settled(facts.size());  // stopped early (a byte: written in parallel)
   analysis::Options analysis_options;
   analysis_options.check_linearizability = false;  // writes only: nothing to check
 
@@ -315,27 +336,22 @@ ExploreResult explore(const ExploreOptions& options) {
                           .run(SimRequest{&scenario, profile, seed, {}, options.settle_us});
       extend_settled(run, scenarios[case_index]);
       const analysis::Summary summary = analysis::analyze(run.record, analysis_options);
-      RunFacts& f = facts[case_index * per_case + profile_index * seeds + seed - 1];
-      f.settled = run.settled != Settled::no;
-      f.verdict = summary.verdict;
-      f.downtime_ms = summary.during.downtime_ms + summary.after.downtime_ms;
-      f.elections = summary.during.elections + summary.after.elections;
-      for (const auto& ev : run.record.faults)
-        f.unresolved |= ev.detail.find("unresolved") != std::string::npos;
-      f.violation = run.record.meta.violation;
+      const std::size_t index = case_index * per_case + profile_index * seeds + seed - 1;
+      facts[index] = judge_case_run(run.record, summary);
+      settled[index] = run.settled != Settled::no;
       if (options.on_run_done) options.on_run_done();
     });
   }
 
   result.runs = facts.size();
-  for (const RunFacts& f : facts) result.settled_runs += f.settled;
+  for (std::uint8_t x : settled) result.settled_runs += x;
   std::map<std::string, int> live;
   for (std::size_t k = 0; k < cases.size(); ++k) {
     AtlasCase ac{cases[k], {}};
     const bool qc = !cases[k].quorum_connected.empty();
     result.quorum_connected_cases += qc;
     for (std::size_t p = 0; p < profiles.size(); ++p) {
-      CaseOutcome o = reduce(&facts[k * per_case + p * seeds], seeds);
+      CaseOutcome o = summarize_case(std::span(facts).subspan(k * per_case + p * seeds, seeds));
       result.violations += o.violations;
       if (qc && o.live()) ++live[profiles[p]];
       ac.outcomes[profiles[p]] = std::move(o);

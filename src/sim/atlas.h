@@ -14,9 +14,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "analysis/analysis.h"
+#include "record/run_record.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 #include "sim/topology.h"
@@ -71,8 +74,32 @@ struct ExploreResult {
   int violations = 0;            // runs that broke a safety invariant, over every case and profile
 };
 
-// The scenario one case runs as (also useful to replay a case with `faultline sim`).
+// The scenario file of one case (TOML, docs/scenarios.md), named "atlas-<id>": what
+// `faultline explore --lab` hands the lab, and what `faultline sim` or `faultline lab`
+// replays one case from.
+std::string atlas_text(const TopologyCase& topology, const ExploreOptions& options);
+// The scenario one case runs as: atlas_text, read.
 Scenario atlas_scenario(const TopologyCase& topology, const ExploreOptions& options);
+
+// What the atlas keeps of one run of a case, simulated or in the lab: its verdict, write
+// downtime and elections from the first fault to the end, whether the cuts found no
+// leader to name, and the first failed safety check (empty when none).
+struct CaseRun {
+  std::string verdict;
+  double downtime_ms = 0;
+  int elections = 0;
+  bool unresolved = false;
+  std::string violation;
+};
+CaseRun judge_case_run(const record::RunRecord& record, const analysis::Summary& summary);
+// The runs of one case and profile reduced to its outcome: the most frequent verdict (ties:
+// the worse one), mean downtime and elections, unresolved and violation counts.
+CaseOutcome summarize_case(std::span<const CaseRun> runs);
+
+// How a lab run of a case compares with the model's outcome over its seeds: "agrees" (the
+// model's verdict), "in range" (another verdict, but one some of the model's seeds gave),
+// or "DIFFERS".
+std::string atlas_agreement(const CaseOutcome& model, const std::string& lab_verdict);
 
 // A run that settled (SimResult::settled) stops early; this writes its settled state out
 // to the scenario's end so the analysis judges the whole run: each node's last sample
@@ -91,6 +118,12 @@ void validate_explore(const ExploreOptions& options);
 // usual options, fewer when they would not fit in the usable memory (usable_memory_bytes),
 // at least one. Throws std::invalid_argument when not even one seed fits.
 std::uint64_t seeds_at_once(const ExploreOptions& options, const std::vector<Micros>& fork_times);
+
+// `count` of the result's cases (all when fewer) for a check of the model in the lab,
+// spread over what the model found: the cases are grouped by the model's verdicts on every
+// profile and picked from the groups in turn, at random within each (a fixed seed: the
+// same sample every time). In enumeration order.
+std::vector<TopologyCase> sample_cases(const ExploreResult& model, std::size_t count);
 
 // Runs every case for every profile and seed in parallel. Throws std::invalid_argument
 // for bad options (a size outside 2..5, an unknown profile, no seeds, a bad time or

@@ -4,6 +4,7 @@
 // `faultline lab ... --json`, exactly as a user runs it.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "lab_harness.h"
@@ -192,6 +193,58 @@ TEST_F(LabRuns, ARandomFaultTimelineLeavesBothSystemsSafeLinearizableAndRecovere
         record::load(out / "lab" / "nemesis-3" / (system[1] == "etcd" ? "etcd" : "etcd-3.4"));
     EXPECT_GE(record.faults.size(), 5u);
     EXPECT_EQ(record.meta.invariant_violations, 0u) << record.meta.violation;
+  }
+  std::filesystem::remove_all(out);
+}
+
+// `faultline explore --lab`: atlas cases on real clusters beside the model. t03-1 (the
+// leader cut from both followers: the followers elect a new leader, write downtime about
+// an election) and t04-1 (every link cut: no quorum anywhere, deadlock) have one verdict in
+// every seed of the model and in reality, so both systems must agree on them; the scenario
+// files, records and the atlas file with the lab's runs are kept under --out.
+TEST_F(LabRuns, AtlasCasesOnRealClustersAgreeWithTheModel) {
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("faultline-lab-explore-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(out);
+  for (const std::vector<std::string>& system :
+       {std::vector<std::string>{"--system", "faultline", "--net", "loopback"},
+        std::vector<std::string>{"--system", "etcd", "--profile", "etcd-3.4"}}) {
+    std::vector<std::string> args = {"explore",    "--lab",
+                                     "--nodes",    "3",
+                                     "--case",     "t03-1",
+                                     "--case",     "t04-1",
+                                     "--seeds",    "3",
+                                     "--duration", "6s",
+                                     "--out",      (out / system[1]).string()};
+    args.insert(args.end(), system.begin(), system.end());
+    CliRun r = run_faultline(args);
+    EXPECT_EQ(r.exit_code, 0) << system[1] << ": " << r.out << r.err;
+    const std::size_t profiles = system[1] == "etcd" ? 1 : 2;
+    std::size_t rows = 0;
+    for (std::size_t at = 0; (at = r.out.find(" agrees\n", at)) != std::string::npos; ++at) ++rows;
+    EXPECT_EQ(rows, 2 * profiles) << r.out;
+    EXPECT_EQ(r.out.find("DIFFERS"), std::string::npos) << r.out;
+
+    std::ifstream in(out / system[1] / "atlas.json");
+    const auto atlas = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_TRUE(atlas.is_object()) << "no atlas.json";
+    EXPECT_EQ(atlas["lab"]["system"], system[1]);
+    std::size_t lab_runs = 0;
+    for (const auto& t : atlas["topologies"])
+      for (const auto& [profile, result] : t["results"].items()) {
+        if (!result.contains("lab")) continue;
+        for (const auto& run : result["lab"]) {
+          ++lab_runs;
+          EXPECT_EQ(run["agreement"], "agrees") << t["id"] << " " << profile;
+          EXPECT_EQ(run["verdict"], t["id"] == "t04-1" ? "deadlock" : "disrupted") << t["id"];
+          const auto record = record::load(out / system[1] / run["record"].get<std::string>());
+          EXPECT_EQ(record.meta.driver, "lab");
+          EXPECT_EQ(record.meta.scenario, "atlas-" + t["id"].get<std::string>());
+          EXPECT_EQ(record.meta.invariant_violations, 0u) << record.meta.violation;
+        }
+      }
+    EXPECT_EQ(lab_runs, 2 * profiles);
+    EXPECT_TRUE(std::filesystem::exists(out / system[1] / "scenarios" / "atlas-t03-1.toml"));
   }
   std::filesystem::remove_all(out);
 }

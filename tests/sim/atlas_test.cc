@@ -165,19 +165,131 @@ TEST(AtlasScenario, ALaggingNodeIsCutFromTheLeaderFirstAndGetsTheLinkBackIfTheTo
   auto it = std::find_if(cases.begin(), cases.end(), [](auto& c) { return c.id == "t02-3+a1"; });
   ASSERT_NE(it, cases.end());
   Scenario s = atlas_scenario(*it, o);
+  EXPECT_EQ(s.name, "atlas-t02-3+a1");
   ASSERT_EQ(s.faults.size(), 3u);
   EXPECT_EQ(s.faults[0].at_us, o.warmup_us);
-  EXPECT_EQ(s.faults[0].label, "lag: cut leader <-> follower[0]");
+  EXPECT_EQ(s.faults[0].name, "lag");
+  EXPECT_EQ(s.faults[0].label, "cut leader <-> follower[0]");
   EXPECT_EQ(s.faults[1].action, Fault::Action::heal);
   EXPECT_EQ(s.faults[1].at_us, o.warmup_us + o.lag_us);
-  EXPECT_EQ(s.faults[2].label, "topology t02-3+a1: follower[0]<->follower[1]");
+  EXPECT_EQ(s.faults[1].targets, std::vector<std::string>{"lag"});
+  EXPECT_EQ(s.faults[2].name, "topology");
+  EXPECT_EQ(s.faults[2].at_us, o.warmup_us + o.lag_us);
+  EXPECT_EQ(s.faults[2].label, "cut follower[0] <-> follower[1]");
   EXPECT_EQ(s.duration_us, o.warmup_us + o.lag_us + o.topology_us);
+  EXPECT_EQ(s.workload.rate, o.rate);
   // t02-1+a2: the lagging node is the one the topology cuts from the leader: no heal.
   it = std::find_if(cases.begin(), cases.end(), [](auto& c) { return c.id == "t02-1+a2"; });
   ASSERT_NE(it, cases.end());
   s = atlas_scenario(*it, o);
   ASSERT_EQ(s.faults.size(), 2u);
-  EXPECT_EQ(s.faults[1].label, "topology t02-1+a2: leader<->follower[0]");
+  EXPECT_EQ(s.faults[1].label, "cut leader <-> follower[0]");
+}
+
+// The text `faultline explore --lab` hands the lab is a scenario file like any other: it
+// reads back with the case's cuts as role pairs, and the options' times and rate.
+TEST(AtlasScenario, TheCaseFileNamesEveryCutLinkByRole) {
+  ExploreOptions o;
+  o.topology_us = 12'000'000;
+  o.rate = 250;
+  const auto cases = enumerate_topologies(5);
+  auto it = std::find_if(cases.begin(), cases.end(),
+                         [](auto& c) { return c.cut_edges.size() == 3 && c.lagging >= 0; });
+  ASSERT_NE(it, cases.end());
+  const std::string text = atlas_text(*it, o);
+  const Scenario s = parse_scenario_text(text, "case.toml");
+  EXPECT_EQ(s.nodes, 5);
+  EXPECT_EQ(s.duration_us, o.warmup_us + o.lag_us + 12'000'000);
+  EXPECT_EQ(s.workload.rate, 250);
+  const Fault& topology = s.faults.back();
+  ASSERT_EQ(topology.shapes.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto [a, b] = it->cut_edges[k];
+    auto role = [&](int v) {
+      return v == it->leader ? std::string("leader")
+                             : "follower[" + std::to_string(v < it->leader ? v : v - 1) + "]";
+    };
+    EXPECT_EQ(topology.shapes[k].nodes[0].text, role(a)) << text;
+    EXPECT_EQ(topology.shapes[k].nodes[1].text, role(b)) << text;
+  }
+  EXPECT_NE(s.description.find("Atlas case " + it->id), std::string::npos) << s.description;
+}
+
+// A lab run agrees with the model when it gives the model's verdict, is in its range when
+// some seeds of the model gave its verdict, and differs otherwise.
+TEST(AtlasAgreement, TheModelsVerdictAgreesAnotherSeedsVerdictIsInRangeAnythingElseDiffers) {
+  CaseOutcome model;
+  model.verdict = "disrupted";
+  model.verdicts = {{"disrupted", 7}, {"stable", 3}};
+  EXPECT_EQ(atlas_agreement(model, "disrupted"), "agrees");
+  EXPECT_EQ(atlas_agreement(model, "stable"), "in range");
+  EXPECT_EQ(atlas_agreement(model, "deadlock"), "DIFFERS");
+  model.verdicts["livelock"] = 0;
+  EXPECT_EQ(atlas_agreement(model, "livelock"), "DIFFERS");
+}
+
+// The lab's runs of a case are reduced as the model's seeds are: the most frequent verdict,
+// the worse one on a tie, means of downtime and elections, the first violation kept.
+TEST(AtlasSummary, TheMostFrequentVerdictWinsTiesGoToTheWorseAndMeansAreTaken) {
+  std::vector<CaseRun> runs = {{"stable", 0, 0, false, ""},
+                               {"deadlock", 3000, 0, false, ""},
+                               {"stable", 0, 0, false, ""},
+                               {"deadlock", 3000, 2, true, "node 2 exited on its own"}};
+  CaseOutcome o = summarize_case(runs);
+  EXPECT_EQ(o.verdict, "deadlock");  // 2 against 2: the worse
+  EXPECT_FALSE(o.live());
+  EXPECT_DOUBLE_EQ(o.downtime_ms, 1500);
+  EXPECT_DOUBLE_EQ(o.elections, 0.5);
+  EXPECT_EQ(o.unresolved, 1);
+  EXPECT_EQ(o.violations, 1);
+  EXPECT_EQ(o.violation, "node 2 exited on its own");
+  runs.push_back({"stable", 0, 0, false, ""});
+  EXPECT_EQ(summarize_case(runs).verdict, "stable");
+  EXPECT_EQ(summarize_case({}).verdicts.size(), 0u);
+}
+
+// A sample for the lab takes from every kind of outcome the model found before it takes
+// a second of any kind, is the same every time, and keeps the atlas's order.
+TEST(AtlasSample, SpreadsOverTheModelsVerdictsTheSameEveryTimeInAtlasOrder) {
+  ExploreResult r;
+  r.options.profiles = {"a", "b"};
+  const auto cases = enumerate_topologies(4);  // 60 cases
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    AtlasCase ac{cases[k], {}};
+    // 50 stable/stable, 8 disrupted/stable, 2 deadlock/deadlock
+    const std::string a = k < 50 ? "stable" : k < 58 ? "disrupted" : "deadlock";
+    ac.outcomes["a"].verdict = a;
+    ac.outcomes["b"].verdict = a == "disrupted" ? "stable" : a;
+    r.cases.push_back(ac);
+  }
+  auto kinds = [&](const std::vector<TopologyCase>& sample) {
+    std::map<std::string, int> n;
+    for (const auto& c : sample)
+      for (const auto& ac : r.cases)
+        if (ac.topology.id == c.id) ++n[ac.outcomes.at("a").verdict];
+    return n;
+  };
+  const auto three = sample_cases(r, 3);
+  EXPECT_EQ(kinds(three),
+            (std::map<std::string, int>{{"deadlock", 1}, {"disrupted", 1}, {"stable", 1}}));
+  const auto eight = sample_cases(r, 8);
+  ASSERT_EQ(eight.size(), 8u);
+  EXPECT_EQ(kinds(eight),
+            (std::map<std::string, int>{{"deadlock", 2}, {"disrupted", 3}, {"stable", 3}}));
+  EXPECT_EQ(eight.size(), sample_cases(r, 8).size());
+  for (std::size_t i = 0; i < eight.size(); ++i) EXPECT_EQ(eight[i].id, sample_cases(r, 8)[i].id);
+  for (std::size_t i = 1; i < eight.size(); ++i)
+    EXPECT_LT(
+        std::find_if(cases.begin(), cases.end(), [&](auto& c) { return c.id == eight[i - 1].id; }),
+        std::find_if(cases.begin(), cases.end(), [&](auto& c) { return c.id == eight[i].id; }));
+  // Not the first cases of each kind: picked at random within it.
+  std::set<std::string> stable_ids;
+  for (const auto& c : eight)
+    if (std::find_if(cases.begin(), cases.begin() + 50, [&](auto& x) { return x.id == c.id; }) !=
+        cases.begin() + 50)
+      stable_ids.insert(c.id);
+  EXPECT_NE(stable_ids, (std::set<std::string>{cases[0].id, cases[1].id, cases[2].id}));
+  EXPECT_EQ(sample_cases(r, 500).size(), cases.size());
 }
 
 const AtlasCase& find_case(const ExploreResult& r, const std::string& id) {

@@ -148,6 +148,24 @@ TEST(ExploreCommand, BadOptionsAreRefusedWithExitCode2AndNothingRuns) {
   o = faultline("explore --nodes 3 -p no-such-profile");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.err.find("unknown profile `no-such-profile`"), std::string::npos) << o.err;
+  // --lab's options are checked before the model runs, and before any lab starts.
+  o = faultline("explore --nodes 3 --case t02-1");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--case is for --lab"), std::string::npos) << o.err;
+  o = faultline("explore --nodes 3 --lab --case t02-1 --case t99-9");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("no case `t99-9` in the 3-node atlas"), std::string::npos) << o.err;
+  o = faultline("explore --nodes 3 --lab --system zookeeper");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--system must be etcd or faultline"), std::string::npos) << o.err;
+  o = faultline("explore --nodes 3 --lab --lab-seeds 0");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--lab-seeds must be between 1 and 100"), std::string::npos) << o.err;
+  // etcd has no switch for textbook Raft: the lab's own check refuses the profile.
+  o = faultline("explore --nodes 3 --lab --system etcd -p raft");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("faultline explore: lab: "), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << o.out;
 }
 
 TEST(ExploreCommand, PrintsCoverageAndOneGridLinePerCase) {
