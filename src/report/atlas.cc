@@ -1,9 +1,11 @@
-// Loading and validating atlas.json (the format is documented in atlas.h).
+// Loading and validating atlas.json (the format is documented in atlas.h), and the two
+// questions every part of the page asks about its lab runs.
 #include "report/atlas.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -84,6 +86,7 @@ class AtlasReader {
         atlas.coverage[profile] = share.get<double>();
       }
     }
+    if (doc.contains("lab")) atlas.lab = read_lab(doc["lab"], atlas.profiles);
     return atlas;
   }
 
@@ -151,16 +154,119 @@ class AtlasReader {
           if (n && *n >= 0) result.verdicts[v] = *n;
         }
       }
+      if (r.contains("lab")) result.lab = read_lab_runs(r["lab"], at + ".lab");
       topo.results[profile] = std::move(result);
     }
     return topo;
   }
+
+  std::vector<AtlasLabRun> read_lab_runs(const json& lab, const std::string& where) const {
+    if (!lab.is_array()) fail(where, "expected a list of lab runs");
+    if (lab.size() > kAtlasMaxLabRuns) {
+      fail(where, fmt::format("more than {} lab runs", kAtlasMaxLabRuns));
+    }
+    std::vector<AtlasLabRun> runs;
+    for (std::size_t i = 0; i < lab.size(); ++i) {
+      const auto& l = lab[i];
+      std::string at = fmt::format("{}[{}]", where, i);
+      if (!l.is_object()) fail(at, "expected an object {verdict, agreement, ...}");
+      AtlasLabRun run;
+      if (!l.contains("verdict") || !l["verdict"].is_string()) {
+        fail(at + ".verdict", "missing or not a string");
+      }
+      run.verdict = l["verdict"].get<std::string>();
+      if (std::find(kVerdicts.begin(), kVerdicts.end(), run.verdict) == kVerdicts.end()) {
+        fail(at + ".verdict", fmt::format("unknown verdict \"{}\" (expected stable, disrupted, "
+                                          "livelock or deadlock)",
+                                          run.verdict));
+      }
+      if (!l.contains("agreement") || !l["agreement"].is_string()) {
+        fail(at + ".agreement", "missing or not a string");
+      }
+      run.agreement = l["agreement"].get<std::string>();
+      if (l.contains("downtime_ms") && l["downtime_ms"].is_number()) {
+        run.downtime_ms = l["downtime_ms"].get<double>();
+      }
+      if (l.contains("elections") && l["elections"].is_number()) {
+        run.elections = l["elections"].get<double>();
+      }
+      if (l.contains("record") && l["record"].is_string()) {
+        run.record = l["record"].get<std::string>();
+      }
+      runs.push_back(std::move(run));
+    }
+    return runs;
+  }
+
+  int count(const json& v, const std::string& where) const {
+    const auto n = record::json_integer<int>(v);
+    if (!n || *n < 0) fail(where, "not a count (an integer, 0 or more)");
+    return *n;
+  }
+
+  std::string text(const json& v, const std::string& where) const {
+    if (!v.is_string()) fail(where, "expected a string");
+    return v.get<std::string>();
+  }
+
+  AtlasLab read_lab(const json& lab, const std::vector<std::string>& profiles) const {
+    if (!lab.is_object()) fail("lab", "expected an object {system, system_version, net, ...}");
+    AtlasLab out;
+    if (lab.contains("system")) out.system = text(lab["system"], "lab.system");
+    if (lab.contains("system_version")) {
+      out.system_version = text(lab["system_version"], "lab.system_version");
+    }
+    if (lab.contains("net")) out.net = text(lab["net"], "lab.net");
+    if (lab.contains("seeds")) out.seeds = count(lab["seeds"], "lab.seeds");
+    if (!lab.contains("profiles")) return out;
+    if (!lab["profiles"].is_object()) fail("lab.profiles", "expected {profile: summary}");
+    for (const auto& [profile, p] : lab["profiles"].items()) {
+      std::string at = "lab.profiles." + profile;
+      if (std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
+        fail(at, "profile not listed in \"profiles\"");
+      }
+      if (!p.is_object()) fail(at, "expected an object");
+      AtlasLabProfile summary;
+      if (p.contains("agreement")) {
+        if (!p["agreement"].is_object()) fail(at + ".agreement", "expected {agreement: runs}");
+        for (const auto& [label, n] : p["agreement"].items()) {
+          summary.agreement[label] = count(n, at + ".agreement." + label);
+        }
+      }
+      if (p.contains("model_live")) summary.model_live = count(p["model_live"], at + ".model_live");
+      if (p.contains("lab_live")) summary.lab_live = count(p["lab_live"], at + ".lab_live");
+      if (p.contains("quorum_connected_cases")) {
+        summary.quorum_connected_cases =
+            count(p["quorum_connected_cases"], at + ".quorum_connected_cases");
+      }
+      out.profiles[profile] = std::move(summary);
+    }
+    return out;
+  }
+
+  static constexpr std::array<std::string_view, 4> kVerdicts{"stable", "disrupted", "livelock",
+                                                             "deadlock"};
 
   std::filesystem::path file_;
   int nodes_ = 0;
 };
 
 }  // namespace
+
+bool has_lab_runs(const Atlas& atlas) {
+  return std::any_of(atlas.topologies.begin(), atlas.topologies.end(), [](const AtlasTopology& t) {
+    return std::any_of(t.results.begin(), t.results.end(),
+                       [](const auto& result) { return !result.second.lab.empty(); });
+  });
+}
+
+std::string lab_system_name(const Atlas& atlas) {
+  if (!atlas.lab) return "";
+  const auto& lab = *atlas.lab;
+  if (lab.system_version.empty() || lab.system_version == lab.system) return lab.system;
+  if (lab.system.empty()) return lab.system_version;
+  return lab.system + " " + lab.system_version;
+}
 
 Atlas load_atlas(const std::filesystem::path& path) {
   std::filesystem::path file =

@@ -3,8 +3,10 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
+#include "report/atlas.h"
 #include "report/page.h"
 #include "report/report.h"
 #include "report/series.h"
@@ -103,6 +105,69 @@ RunFigures figures_for(const LoadedRun& run, const TimeAxis& axis, std::string_v
   f.latency = latency_figure(series, axis, fmt::format("Latency of every request{}", suffix));
   f.density = series.latencies.size() > kMaxLatencyPoints;
   return f;
+}
+
+// The lab's runs against the model, per profile: how many agreed (counted from the grid's
+// cells, so the table never disagrees with the figure), and the coverage each kept (the
+// explorer's own numbers, as the coverage bars are).
+std::string lab_section(const Atlas& atlas) {
+  const AtlasLab lab = atlas.lab.value_or(AtlasLab{});
+  std::map<std::string, std::map<std::string, int>> counted;
+  for (const auto& t : atlas.topologies) {
+    for (const auto& [profile, r] : t.results) {
+      for (const auto& run : r.lab) ++counted[profile][run.agreement];
+    }
+  }
+  const std::string system = lab_system_name(atlas);
+  std::string html = "<h2>Model against the lab</h2>\n<p>";
+  html += system.empty() ? std::string("The lab's system is not named in the atlas")
+                         : "The lab ran " + escape_xml(system);
+  if (!lab.net.empty()) html += " (network: " + escape_xml(lab.net) + ")";
+  if (lab.seeds)
+    html += fmt::format(", {} run{} per case and profile", *lab.seeds, *lab.seeds == 1 ? "" : "s");
+  html +=
+      "; each run agrees (the model's majority verdict), is in range (a verdict some model seeds "
+      "gave) or differs (a verdict no seed gave, or a failed safety check: NODE EXIT, STORES "
+      "DIFFER). In the Topologies figure its box sits beside the model's cell.</p>\n";
+  html +=
+      "<table class=\"analysis lab\"><thead><tr><th>profile</th><th>lab runs</th><th>agrees</th>"
+      "<th>in range</th><th>differs</th><th>coverage, model</th><th>coverage, lab</th></tr>"
+      "</thead><tbody>\n";
+  auto number = [](std::string_view metric, int n) {
+    return fmt::format("<td class=\"num\" data-metric=\"{}\" data-value=\"{}\">{}</td>", metric, n,
+                       n);
+  };
+  for (const auto& profile : atlas.profiles) {
+    auto summary = lab.profiles.find(profile);
+    const AtlasLabProfile* given = summary == lab.profiles.end() ? nullptr : &summary->second;
+    const auto& agreement = counted[profile];
+    if (!given && agreement.empty()) continue;
+    int runs = 0, agrees = 0, in_range = 0, differs = 0;
+    for (const auto& [label, n] : agreement) {
+      runs += n;
+      if (label == "agrees") agrees += n;
+      if (label == "in range") in_range += n;
+      if (lab_run_differs(label)) differs += n;
+    }
+    html += "<tr><th scope=\"row\">" + escape_xml(profile) + "</th>" + number("lab_runs", runs) +
+            number("agrees", agrees) + number("in_range", in_range) + number("differs", differs);
+    // Coverage: of the quorum-connected cases run, how many each kept live.
+    const int of = given ? given->quorum_connected_cases.value_or(0) : 0;  // 0: not given
+    for (auto [metric, live] : {std::pair{"model_live", given ? given->model_live : std::nullopt},
+                                std::pair{"lab_live", given ? given->lab_live : std::nullopt}}) {
+      if (!live) {
+        html += "<td class=\"num\">not given</td>";
+      } else if (of == 0) {
+        html += number(metric, *live);
+      } else {
+        html += fmt::format(
+            "<td class=\"num\" data-metric=\"{}\" data-value=\"{}\">{} of {} ({:.0f}%)</td>",
+            metric, *live, *live, of, 100.0 * *live / of);
+      }
+    }
+    html += "</tr>\n";
+  }
+  return html + "</tbody></table>\n";
 }
 
 std::string footer(std::size_t runs) {
@@ -265,15 +330,22 @@ RenderedReport render_atlas(const Atlas& atlas, const fs::path& source) {
     body += "</tr>\n";
   }
   body += "</tbody></table>\n";
-  body += "<h2>Topologies</h2>\n" +
-          figure_html(
-              grid,
-              "Each card is one topology: nodes on a circle, grey lines are working links, "
-              "dashed vermillion lines are cut (an arrowhead: only that direction is cut). "
-              "Blue node: the leader when the cut began; orange ring: a node whose log lags; "
-              "green ring: a quorum-connected node. Under it one cell per profile, coloured "
-              "by verdict, with the mean write downtime. Hover a cell for the per-seed verdicts.",
-              "topologies");
+  const bool lab = has_lab_runs(atlas);
+  if (lab) body += lab_section(atlas);
+  std::string caption =
+      "Each card is one topology: nodes on a circle, grey lines are working links, dashed "
+      "vermillion lines are cut (an arrowhead: only that direction is cut). Blue node: the leader "
+      "when the cut began; orange ring: a node whose log lags; green ring: a quorum-connected "
+      "node. Under it one cell per profile, coloured by verdict, with the mean write downtime. "
+      "Hover a cell for the per-seed verdicts.";
+  if (lab) {
+    caption +=
+        " A small box at the right of a cell is the same case in the lab, coloured by the lab's "
+        "verdict (the most frequent over its runs): ✓ every run agrees with the model, ~ some "
+        "gave a verdict only some model seeds gave, ✗ a run differs or failed a safety check. "
+        "Hover it for the runs and their records.";
+  }
+  body += "<h2>Topologies</h2>\n" + figure_html(grid, caption, "topologies");
   body +=
       "<footer>Made by <code>faultline report</code> from an atlas written by "
       "<code>faultline explore</code>; how to read it: docs/report.md. This page needs no "

@@ -84,6 +84,26 @@ TEST(BadInput, AnAtlasMustBeGivenAlone) {
   EXPECT_TRUE(empty_folder(out.path()));
 }
 
+TEST(BadInput, AnAtlasWithABrokenLabRunIsNamedByFieldAndNothingIsWritten) {
+  TempDir in, out;
+  std::string atlas = testing::read_text(testing::kFixtures / "atlas-3-lab" / "atlas.json");
+  const std::string agreed = R"("agreement": "agrees",)";
+  const auto at = atlas.find(agreed);
+  ASSERT_NE(at, std::string::npos);
+  atlas.replace(at, agreed.size(), R"("agreement": 1,)");  // t02's etcd-3.4 run
+  testing::write_text(in / "atlas.json", atlas);
+  ReportOptions options;
+  options.inputs = {in.path()};
+  options.output = out / "atlas.html";
+  options.png_dir = out / "png";
+  std::string message = failure_of(options);
+  EXPECT_NE(message.find("atlas.json: topologies[1].results.etcd-3.4.lab[0].agreement: missing "
+                         "or not a string"),
+            std::string::npos)
+      << message;
+  EXPECT_TRUE(empty_folder(out.path()));
+}
+
 TEST(BadInput, AnUnwritablePngFolderLeavesNoHalfReport) {
   TempDir out;
   testing::write_text(out / "png", "a file where the folder should be");
