@@ -204,9 +204,8 @@ std::string lab_cell(const sim::CaseRun& r) {
 // One lab run of a case, judged.
 struct LabRun {
   sim::CaseRun run;
-  std::string agreement;   // atlas_agreement, or the failed safety check's label
-  std::string record;      // where its record is
-  nlohmann::json summary;  // the child's summary
+  std::string agreement;  // atlas_agreement, or the failed safety check's label
+  std::string record;     // where its record is
 };
 
 int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& model,
@@ -285,7 +284,6 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
         }
         version = child.summary.value("system_version", cli.system);
         LabRun r;
-        r.summary = child.summary;
         r.record = (out / ("atlas-" + c.id) / child.summary.value("profile", profile)).string();
         record::RunRecord record;
         try {
@@ -349,8 +347,9 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   int qc_cases = 0;
   for (const auto& c : cases) qc_cases += !c.quorum_connected.empty();
   if (!cli.json)
-    std::printf("\n%s (%s): of %zu case(s) run, %d with a quorum-connected node\n",
-                cli.system.c_str(), version.c_str(), cases.size(), qc_cases);
+    std::printf("\n%s: of %zu case(s) run, %d with a quorum-connected node\n",
+                (version == cli.system ? version : cli.system + " (" + version + ")").c_str(),
+                cases.size(), qc_cases);
   for (const auto& profile : o.profiles) {
     std::map<std::string, int> counts;
     int model_live = 0, lab_live = 0;
