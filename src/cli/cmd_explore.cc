@@ -253,9 +253,9 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   // (case, profile) -> lab runs
   std::map<std::pair<std::string, std::string>, std::vector<LabRun>> runs;
   std::size_t done = 0;
-  int defects = 0;
+  int defects = 0, not_run = 0;
   bool differs = false;
-  std::string version;
+  std::string version = cli.system;  // the lab's own name for it, from its first run
   for (const auto& c : cases) {
     const auto scenario_file = dir / "scenarios" / ("atlas-" + c.id + ".toml");
     {
@@ -276,22 +276,37 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
         LabChild child = run_lab_child({scenario_file.string(), "--system", cli.system, "--profile",
                                         profile, "--seed", std::to_string(seed), "--net", cli.net,
                                         "--out", out.string()});
-        if (child.summary.is_null()) {
-          std::fprintf(stderr,
-                       "faultline explore: %s, %s: the lab could not run (exit %d); kept %s\n",
-                       c.id.c_str(), profile.c_str(), child.exit_code, dir.c_str());
-          return kCannotRun;
-        }
-        version = child.summary.value("system_version", cli.system);
+        // A run that could not run is said and the campaign goes on: one failed start-up
+        // should not throw away an hour of runs. The command exits 2 at the end.
+        std::string failure;
         LabRun r;
-        r.record = (out / ("atlas-" + c.id) / child.summary.value("profile", profile)).string();
         record::RunRecord record;
-        try {
-          record = record::load(r.record);
-        } catch (const record::RecordError& e) {
-          std::fprintf(stderr, "faultline explore: %s, %s: the lab's record: %s\n", c.id.c_str(),
-                       profile.c_str(), e.what());
-          return kCannotRun;
+        if (child.summary.is_null()) {
+          failure = "the lab could not run (exit " + std::to_string(child.exit_code) + ")";
+        } else {
+          version = child.summary.value("system_version", cli.system);
+          r.record = (out / ("atlas-" + c.id) / child.summary.value("profile", profile)).string();
+          try {
+            record = record::load(r.record);
+          } catch (const record::RecordError& e) {
+            failure = std::string("the lab's record: ") + e.what();
+          }
+        }
+        if (!failure.empty()) {
+          ++not_run;
+          if (cli.json) {
+            nlohmann::json j = {{"case", c.id},
+                                {"profile", profile},
+                                {"seed", seed},
+                                {"system", cli.system},
+                                {"error", failure}};
+            std::printf("%s\n", j.dump().c_str());
+          } else {
+            std::printf("%s %-15s NOT RUN: %s\n", case_head(c, width).c_str(), profile.c_str(),
+                        failure.c_str());
+          }
+          std::fflush(stdout);
+          continue;
         }
         analysis::Options analysis_options;
         analysis_options.check_linearizability = false;  // writes only, as in the model
@@ -352,7 +367,9 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
                 cases.size(), qc_cases);
   for (const auto& profile : o.profiles) {
     std::map<std::string, int> counts;
-    int model_live = 0, lab_live = 0;
+    // Coverage over the quorum-connected cases the lab ran (a case whose runs all failed to
+    // start is left out of both, model and lab).
+    int model_live = 0, lab_live = 0, qc_run = 0;
     for (const auto& c : cases) {
       const auto& these = runs[{c.id, profile}];
       std::vector<sim::CaseRun> judged;
@@ -360,23 +377,25 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
         ++counts[r.agreement];
         judged.push_back(r.run);
       }
-      if (c.quorum_connected.empty()) continue;
+      if (c.quorum_connected.empty() || judged.empty()) continue;
+      ++qc_run;
       model_live += by_id.at(c.id)->outcomes.at(profile).live();
       lab_live += sim::summarize_case(judged).live();
     }
     lab_doc["profiles"][profile] = {{"agreement", counts},
                                     {"model_live", model_live},
                                     {"lab_live", lab_live},
-                                    {"quorum_connected_cases", qc_cases}};
+                                    {"quorum_connected_cases", qc_run}};
     if (cli.json) continue;
     std::string tally;
     for (const char* k : {"agrees", "in range", "DIFFERS", "NODE EXIT", "STORES DIFFER"})
       if (counts.count(k))
         tally += (tally.empty() ? "" : ", ") + std::string(k) + " " + std::to_string(counts[k]);
-    auto pct = [&](int live) { return qc_cases ? 100.0 * live / qc_cases : 0.0; };
+    if (tally.empty()) tally = "no run";
+    auto pct = [&](int live) { return qc_run ? 100.0 * live / qc_run : 0.0; };
     std::printf("  %-15s lab vs model: %s; coverage: model %.1f%% (%d/%d), lab %.1f%% (%d/%d)\n",
-                profile.c_str(), tally.c_str(), pct(model_live), model_live, qc_cases,
-                pct(lab_live), lab_live, qc_cases);
+                profile.c_str(), tally.c_str(), pct(model_live), model_live, qc_run, pct(lab_live),
+                lab_live, qc_run);
   }
 
   // The atlas file, with each lab run beside the model's outcome.
@@ -405,7 +424,7 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
       return kCannotRun;
     }
   }
-  if (temporary && !differs && defects == 0) {
+  if (temporary && !differs && defects == 0 && not_run == 0) {
     std::filesystem::remove_all(dir, ec);
   } else if (!cli.json) {
     std::printf("\nscenario files, lab records and atlas.json (with the lab's runs) in %s\n",
@@ -414,6 +433,11 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   if (defects)
     std::fprintf(stderr, "faultline explore: %d lab run(s) failed a safety check; kept in %s\n",
                  defects, dir.c_str());
+  if (not_run) {
+    std::fprintf(stderr, "faultline explore: %d lab run(s) could not run; kept in %s\n", not_run,
+                 dir.c_str());
+    return kCannotRun;
+  }
   return defects || model.violations ? kInvalid : kValid;
 }
 

@@ -28,12 +28,13 @@ std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-Outcome faultline(const std::string& args) {
+// `env`: variables to set for the command only, e.g. "TMPDIR=/x".
+Outcome faultline(const std::string& args, const std::string& env = "") {
   auto dir =
       std::filesystem::temp_directory_path() / ("faultline-sim-cli-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::string cmd = std::string(FAULTLINE_BIN) + " " + args + " >" + (dir / "out").string() +
-                    " 2>" + (dir / "err").string();
+  std::string cmd = env + " " + std::string(FAULTLINE_BIN) + " " + args + " >" +
+                    (dir / "out").string() + " 2>" + (dir / "err").string();
   int status = std::system(cmd.c_str());
   Outcome o;
   o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -166,6 +167,37 @@ TEST(ExploreCommand, BadOptionsAreRefusedWithExitCode2AndNothingRuns) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.err.find("faultline explore: lab: "), std::string::npos) << o.err;
   EXPECT_TRUE(o.out.empty()) << o.out;
+}
+
+// A lab run that cannot start (here: the lab has no temporary directory for its nodes) is
+// said on its row and the campaign goes on to the next; the command exits 2 at the end and
+// keeps what it made. Needs neither root nor a cluster: nothing starts.
+TEST(ExploreCommand, ALabRunThatCannotStartIsSaidAndTheOthersStillRun) {
+  const auto out =
+      std::filesystem::temp_directory_path() / ("faultline-explore-" + std::to_string(::getpid()));
+  auto o = faultline(
+      "explore --nodes 3 --lab --system faultline --net loopback --case t01-1 "
+      "--case t03-1 -p etcd-3.4 --duration 5s --out " +
+          out.string(),
+      "TMPDIR=/nonexistent/faultline-test");
+  EXPECT_EQ(o.exit_code, 2) << o.out << o.err;
+  EXPECT_NE(
+      o.out.find("t01-1     -                       1   - 1,2,3      etcd-3.4        NOT RUN: "
+                 "the lab could not run (exit 2)"),
+      std::string::npos)
+      << o.out;
+  EXPECT_NE(
+      o.out.find("t03-1     1-2 1-3                 1   - 2,3        etcd-3.4        NOT RUN"),
+      std::string::npos)
+      << o.out;
+  EXPECT_NE(o.err.find("[2/2] t03-1"), std::string::npos) << "the second run was tried: " << o.err;
+  EXPECT_NE(o.err.find("2 lab run(s) could not run; kept in " + out.string()), std::string::npos)
+      << o.err;
+  EXPECT_NE(o.out.find("lab vs model: no run; coverage: model 0.0% (0/0)"), std::string::npos)
+      << "a case that never ran counts in neither coverage: " << o.out;
+  EXPECT_TRUE(std::filesystem::exists(out / "atlas.json"));
+  EXPECT_TRUE(std::filesystem::exists(out / "scenarios" / "atlas-t03-1.toml"));
+  std::filesystem::remove_all(out);
 }
 
 TEST(ExploreCommand, PrintsCoverageAndOneGridLinePerCase) {
