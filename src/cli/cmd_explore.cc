@@ -426,9 +426,10 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   }
   if (temporary && !differs && defects == 0 && not_run == 0) {
     std::filesystem::remove_all(dir, ec);
-  } else if (!cli.json) {
-    std::printf("\nscenario files, lab records and atlas.json (with the lab's runs) in %s\n",
-                dir.c_str());
+  } else {
+    std::fprintf(cli.json ? stderr : stdout,
+                 "%sscenario files, lab records and atlas.json (with the lab's runs) in %s\n",
+                 cli.json ? "faultline explore: " : "\n", dir.c_str());
   }
   if (defects)
     std::fprintf(stderr, "faultline explore: %d lab run(s) failed a safety check; kept in %s\n",
@@ -511,7 +512,15 @@ int run_explore(const ExploreCliOptions& cli) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  auto say_violations = [&] {
+    for (const auto& c : result.cases)
+      for (const auto& [profile, outcome] : c.outcomes)
+        if (outcome.violations)
+          std::fprintf(stderr, "faultline explore: INVARIANT VIOLATION in %s, profile %s: %s\n",
+                       c.topology.id.c_str(), profile.c_str(), outcome.violation.c_str());
+  };
   if (cli.lab) {
+    say_violations();  // before the lab's long runs, not after
     if (cli.sample > 0) lab_cases = sim::sample_cases(result, cli.sample);
     return run_explore_lab(cli, result, lab_cases);
   }
@@ -530,11 +539,7 @@ int run_explore(const ExploreCliOptions& cli) {
     std::printf("%s\n", sim::atlas_json(result).c_str());
   else
     print_table(result, wall);
-  for (const auto& c : result.cases)
-    for (const auto& [profile, outcome] : c.outcomes)
-      if (outcome.violations)
-        std::fprintf(stderr, "faultline explore: INVARIANT VIOLATION in %s, profile %s: %s\n",
-                     c.topology.id.c_str(), profile.c_str(), outcome.violation.c_str());
+  say_violations();
   return result.violations > 0 ? kInvalid : kValid;
 }
 
