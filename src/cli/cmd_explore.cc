@@ -83,7 +83,6 @@ std::string cell(const sim::CaseOutcome& o, std::uint64_t seeds) {
   return s;
 }
 
-// A case's line head: id, cut links, leader, lagging node, quorum-connected nodes.
 // How wide the cut-links column must be for `cases` (at least 20).
 int links_width(const std::vector<sim::TopologyCase>& cases) {
   std::size_t w = 20;
@@ -91,6 +90,7 @@ int links_width(const std::vector<sim::TopologyCase>& cases) {
   return static_cast<int>(w);
 }
 
+// A case's line head: id, cut links, leader, lagging node, quorum-connected nodes.
 std::string case_head(const sim::TopologyCase& t, int width) {
   std::string qc;
   for (int v : t.quorum_connected) qc += (qc.empty() ? "" : ",") + std::to_string(v + 1);
@@ -144,6 +144,19 @@ void print_table(const sim::ExploreResult& r, double wall_seconds) {
     line.erase(line.find_last_not_of(' ') + 1);
     std::printf("%s\n", line.c_str());
   }
+}
+
+// Writes `text` to `file` (making its folder); says so on stderr when it cannot.
+bool write_file(const std::filesystem::path& file, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  std::ofstream f(file);
+  f << text;
+  if (ec || !f.flush()) {
+    std::fprintf(stderr, "faultline explore: cannot write %s\n", file.c_str());
+    return false;
+  }
+  return true;
 }
 
 // ---- --lab: the atlas against real clusters ----
@@ -222,8 +235,6 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
     }
     dir = *made;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir / "scenarios", ec);
   std::map<std::string, const sim::AtlasCase*> by_id;
   for (const auto& c : model.cases) by_id[c.topology.id] = &c;
 
@@ -258,14 +269,7 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   std::string version = cli.system;  // the lab's own name for it, from its first run
   for (const auto& c : cases) {
     const auto scenario_file = dir / "scenarios" / ("atlas-" + c.id + ".toml");
-    {
-      std::ofstream f(scenario_file);
-      f << sim::atlas_text(c, o);
-      if (!f.flush()) {
-        std::fprintf(stderr, "faultline explore: cannot write %s\n", scenario_file.c_str());
-        return kCannotRun;
-      }
-    }
+    if (!write_file(scenario_file, sim::atlas_text(c, o))) return kCannotRun;
     const sim::AtlasCase& modelled = *by_id.at(c.id);
     for (const auto& profile : o.profiles) {
       for (std::uint64_t seed = 1; seed <= cli.lab_seeds; ++seed) {
@@ -399,7 +403,7 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
   }
 
   // The atlas file, with each lab run beside the model's outcome.
-  nlohmann::json atlas = nlohmann::json::parse(sim::atlas_json(model));
+  nlohmann::json atlas = sim::atlas_document(model);
   for (auto& t : atlas["topologies"]) {
     for (const auto& profile : o.profiles) {
       auto it = runs.find({t["id"].get<std::string>(), profile});
@@ -415,16 +419,9 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
     }
   }
   atlas["lab"] = lab_doc;
-  const auto atlas_file = dir / "atlas.json";
-  {
-    std::ofstream f(atlas_file);
-    f << atlas.dump(1) << "\n";
-    if (!f.flush()) {
-      std::fprintf(stderr, "faultline explore: cannot write %s\n", atlas_file.c_str());
-      return kCannotRun;
-    }
-  }
+  if (!write_file(dir / "atlas.json", atlas.dump(1) + "\n")) return kCannotRun;
   if (temporary && !differs && defects == 0 && not_run == 0) {
+    std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   } else {
     std::fprintf(cli.json ? stderr : stdout,
@@ -524,19 +521,12 @@ int run_explore(const ExploreCliOptions& cli) {
     if (cli.sample > 0) lab_cases = sim::sample_cases(result, cli.sample);
     return run_explore_lab(cli, result, lab_cases);
   }
-  if (!cli.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(cli.out, ec);
-    const auto file = std::filesystem::path(cli.out) / "atlas.json";
-    std::ofstream f(file);
-    f << sim::atlas_json(result) << "\n";
-    if (ec || !f.flush()) {
-      std::fprintf(stderr, "faultline explore: cannot write %s\n", file.string().c_str());
-      return kCannotRun;
-    }
-  }
+  const std::string document = cli.out.empty() && !cli.json ? "" : sim::atlas_json(result);
+  if (!cli.out.empty() &&
+      !write_file(std::filesystem::path(cli.out) / "atlas.json", document + "\n"))
+    return kCannotRun;
   if (cli.json)
-    std::printf("%s\n", sim::atlas_json(result).c_str());
+    std::printf("%s\n", document.c_str());
   else
     print_table(result, wall);
   say_violations();

@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "analysis/analysis.h"
 #include "record/json_number.h"
 #include "report/report_error.h"
 
@@ -175,7 +175,7 @@ class AtlasReader {
         fail(at + ".verdict", "missing or not a string");
       }
       run.verdict = l["verdict"].get<std::string>();
-      if (std::find(kVerdicts.begin(), kVerdicts.end(), run.verdict) == kVerdicts.end()) {
+      if (!analysis::verdict_from(run.verdict)) {
         fail(at + ".verdict", fmt::format("unknown verdict \"{}\" (expected stable, disrupted, "
                                           "livelock or deadlock)",
                                           run.verdict));
@@ -243,9 +243,6 @@ class AtlasReader {
     }
     return out;
   }
-
-  static constexpr std::array<std::string_view, 4> kVerdicts{"stable", "disrupted", "livelock",
-                                                             "deadlock"};
 
   std::filesystem::path file_;
   int nodes_ = 0;

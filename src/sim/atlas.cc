@@ -125,19 +125,16 @@ CaseOutcome summarize_case(std::span<const CaseRun> runs) {
 }
 
 std::string atlas_text(const TopologyCase& c, const ExploreOptions& o) {
-  auto quoted = [](const std::string& x) { return "\"" + x + "\""; };
   auto pair = [&](int a, int b) {
-    return "[" + quoted(role_of(c, a)) + ", " + quoted(role_of(c, b)) + "]";
+    return "[" + toml_string(role_of(c, a)) + ", " + toml_string(role_of(c, b)) + "]";
   };
   const Micros cut_at = o.warmup_us + o.lag_us;
-  std::string cuts;
-  for (const auto& [a, b] : c.cut_edges) cuts += (cuts.empty() ? "" : ", ") + pair(a, b);
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.6g", o.rate);
-
-  std::string links;  // for the description: "leader<->follower[0], ..."
-  for (const auto& [a, b] : c.cut_edges)
+  std::string cuts;   // the topology's `cut = [...]` pairs
+  std::string links;  // the same for the description: "leader<->follower[0], ..."
+  for (const auto& [a, b] : c.cut_edges) {
+    cuts += (cuts.empty() ? "" : ", ") + pair(a, b);
     links += (links.empty() ? "" : ", ") + role_of(c, a) + "<->" + role_of(c, b);
+  }
 
   std::string t = "# Atlas case " + c.id + " (faultline explore --nodes " +
                   std::to_string(c.nodes) + "): a healthy cluster for " +
@@ -146,27 +143,27 @@ std::string atlas_text(const TopologyCase& c, const ExploreOptions& o) {
     t += "\n# then " + role_of(c, c.lagging) + " cut from the leader for " +
          format_duration(o.lag_us) + " so that it lags, ";
   t += "\n# then the case's links cut both ways to the end of the run.\n";
-  t += "name = " + quoted("atlas-" + c.id) + "\n";
+  t += "name = " + toml_string("atlas-" + c.id) + "\n";
   t += "description = " +
-       quoted("Atlas case " + c.id + ": " + (links.empty() ? "nothing" : links) +
-              " cut both ways to the end" +
-              (c.lagging >= 0 ? ", after " + role_of(c, c.lagging) + " lagged" : "") + ".") +
+       toml_string("Atlas case " + c.id + ": " + (links.empty() ? "nothing" : links) +
+                   " cut both ways to the end" +
+                   (c.lagging >= 0 ? ", after " + role_of(c, c.lagging) + " lagged" : "") + ".") +
        "\n";
   t += "nodes = " + std::to_string(c.nodes) + "\n";
-  t += "duration = " + quoted(format_duration(cut_at + o.topology_us)) + "\n\n";
-  t += "[workload]\nrate = " + std::string(rate) + "\n";
+  t += "duration = " + toml_string(format_duration(cut_at + o.topology_us)) + "\n\n";
+  t += "[workload]\nrate = " + toml_number(o.rate) + "\n";
   if (c.lagging >= 0) {
-    t += "\n[[fault]]\nat = " + quoted(format_duration(o.warmup_us)) +
+    t += "\n[[fault]]\nat = " + toml_string(format_duration(o.warmup_us)) +
          "\nname = \"lag\"\ncut = " + pair(c.leader, c.lagging) + "\n";
     const std::pair<int, int> lag_edge{std::min(c.leader, c.lagging),
                                        std::max(c.leader, c.lagging)};
     // The topology keeps that link: give it back as the topology is applied.
     if (std::find(c.cut_edges.begin(), c.cut_edges.end(), lag_edge) == c.cut_edges.end())
-      t += "\n[[fault]]\nat = " + quoted(format_duration(cut_at)) + "\nheal = \"lag\"\n";
+      t += "\n[[fault]]\nat = " + toml_string(format_duration(cut_at)) + "\nheal = \"lag\"\n";
   }
   if (!c.cut_edges.empty())
-    t += "\n[[fault]]\nat = " + quoted(format_duration(cut_at)) + "\nname = \"topology\"\ncut = [" +
-         cuts + "]\n";
+    t += "\n[[fault]]\nat = " + toml_string(format_duration(cut_at)) +
+         "\nname = \"topology\"\ncut = [" + cuts + "]\n";
   return t;
 }
 
@@ -365,7 +362,7 @@ ExploreResult explore(const ExploreOptions& options) {
   return result;
 }
 
-std::string atlas_json(const ExploreResult& r, int indent) {
+nlohmann::json atlas_document(const ExploreResult& r) {
   using nlohmann::json;
   json doc;
   doc["format"] = "faultline-atlas/1";
@@ -414,7 +411,11 @@ std::string atlas_json(const ExploreResult& r, int indent) {
   doc["coverage"] = r.coverage;
   doc["quorum_connected_cases"] = r.quorum_connected_cases;
   doc["violations"] = r.violations;
-  return doc.dump(indent);
+  return doc;
+}
+
+std::string atlas_json(const ExploreResult& r, int indent) {
+  return atlas_document(r).dump(indent);
 }
 
 }  // namespace faultline::sim

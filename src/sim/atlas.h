@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -132,6 +133,7 @@ ExploreResult explore(const ExploreOptions& options);
 
 // The result in the atlas file format documented in src/report/atlas.h (version 1), with
 // a few extra keys (graph, options, unresolved/violation counts) that readers may ignore.
-std::string atlas_json(const ExploreResult& result, int indent = 1);
+nlohmann::json atlas_document(const ExploreResult& result);
+std::string atlas_json(const ExploreResult& result, int indent = 1);  // the document, as text
 
 }  // namespace faultline::sim

@@ -16,14 +16,6 @@
 namespace faultline::sim {
 namespace {
 
-std::string toml_string(const std::string& s) { return "\"" + s + "\""; }
-
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;  // "0.3", "200", "1e+06": each a TOML number
-}
-
 class Generator {
  public:
   Generator(const NemesisOptions& o, std::uint64_t seed) : o_(o), seed_(seed), rng_(seed) {}
@@ -61,8 +53,8 @@ class Generator {
             "). Expected: safe, linearizable, recovered at the end.\"\n";
     out_ += "nodes = " + std::to_string(o_.nodes) + "\n";
     out_ += "duration = " + toml_string(format_duration(o_.duration_us)) + "\n\n";
-    out_ += "[workload]\nrate = " + number(o_.rate) + "\nkeys = " + std::to_string(o_.keys) +
-            "\nread_share = " + number(o_.read_share) + "\n\n";
+    out_ += "[workload]\nrate = " + toml_number(o_.rate) + "\nkeys = " + std::to_string(o_.keys) +
+            "\nread_share = " + toml_number(o_.read_share) + "\n\n";
     // The model's network and disk vary too (the lab's are the real ones): a network that
     // sometimes duplicates and reorders messages, and disks from fast to slow.
     static constexpr const char* kSync[] = {"0.1ms", "1ms", "5ms"};
@@ -70,7 +62,7 @@ class Generator {
     if (rng_.chance(0.5)) {
       const double dup = 0.01 * static_cast<double>(1 + rng_.below(5));
       const double reorder = 0.01 * static_cast<double>(1 + rng_.below(5));
-      out_ += "duplicate = " + number(dup) + "\nreorder = " + number(reorder) + "\n";
+      out_ += "duplicate = " + toml_number(dup) + "\nreorder = " + toml_number(reorder) + "\n";
     }
     out_ += "jitter = " + toml_string(rng_.chance(0.5) ? "0.05ms" : "1ms") + "\n\n";
     out_ += "[disk]\nsync_latency = " + toml_string(kSync[rng_.below(3)]) + "\n";
@@ -200,7 +192,7 @@ class Generator {
       case 1:
       case 2: {
         std::string body = links();
-        if (kind == 1) body += "\nloss = " + number(rng_.chance(0.5) ? 0.3 : 0.7);
+        if (kind == 1) body += "\nloss = " + toml_number(rng_.chance(0.5) ? 0.3 : 0.7);
         if (kind == 2)
           body += "\ndelay = " +
                   toml_string(format_duration(1'000 * static_cast<Micros>(10 + rng_.below(290))));

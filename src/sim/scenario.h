@@ -169,6 +169,12 @@ std::optional<Micros> parse_duration(std::string_view text);
 // Microseconds as the shortest readable duration ("20s", "0.2ms").
 std::string format_duration(Micros us);
 
+// For code that writes scenario files (the nemesis, the atlas): a TOML string for text
+// with no quotes or backslashes in it (role names, durations, fault names), and a number
+// ("0.3", "200", "1e+06").
+std::string toml_string(std::string_view text);
+std::string toml_number(double x);
+
 // Finds a scenario by path or catalogue name. A path that exists is used as is; otherwise
 // `name` (with or without .toml) is looked up in $FAULTLINE_SCENARIOS, then in the
 // source tree's scenarios/ folder. Throws ScenarioError listing where it looked.

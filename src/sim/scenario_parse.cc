@@ -581,6 +581,14 @@ std::optional<Micros> parse_duration(std::string_view text) {
   return static_cast<Micros>(std::llround(us));
 }
 
+std::string toml_string(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string toml_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
 std::string format_duration(Micros us) {
   auto trim = [](double x, const char* unit) {
     char buf[64];
