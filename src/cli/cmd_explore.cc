@@ -43,6 +43,7 @@ struct ExploreCliOptions {
   std::string duration = "30s";
   std::string settle = "3s";
   double rate = 100;
+  std::string loss_model;  // empty: stream, or datagram for a loopback lab
   bool json = false;
   std::string out;
   unsigned threads = 0;
@@ -102,17 +103,22 @@ std::string case_head(const sim::TopologyCase& t, int width) {
   return head;
 }
 
+const char* links_text(sim::LinkParams::LossModel m) {
+  return m == sim::LinkParams::LossModel::stream ? "cuts stall TCP streams"
+                                                 : "cuts drop messages and heal at once";
+}
+
 void print_table(const sim::ExploreResult& r, double wall_seconds) {
   const auto& o = r.options;
   int graphs = 0;
   for (const auto& c : r.cases) graphs = std::max(graphs, c.topology.graph + 1);
   std::printf(
       "atlas: %d nodes, %d topologies, %zu cases (leader and lagging positions), %zu profiles x "
-      "%llu seeds; each run: %s warm-up, cuts held %s, %.0f writes/s; %zu runs in %.1f s "
+      "%llu seeds; each run: %s warm-up, cuts held %s, %.0f writes/s, %s; %zu runs in %.1f s "
       "(%zu settled early)\n",
       o.nodes, graphs, r.cases.size(), o.profiles.size(), static_cast<unsigned long long>(o.seeds),
       sim::format_duration(o.warmup_us).c_str(), sim::format_duration(o.topology_us).c_str(),
-      o.rate, r.runs, wall_seconds, r.settled_runs);
+      o.rate, links_text(o.loss_model), r.runs, wall_seconds, r.settled_runs);
   std::printf(
       "\ncoverage: of the %d cases with a quorum-connected node, the share in which the "
       "profile stays live\n(majority verdict over the seeds neither deadlock nor livelock)\n",
@@ -244,14 +250,14 @@ int run_explore_lab(const ExploreCliOptions& cli, const sim::ExploreResult& mode
     std::printf(
         "atlas in the lab: %d nodes, %zu of %zu cases, %s on %s, %zu profile(s) x %llu lab "
         "run(s) = %zu runs of %s each (%s warm-up, %s lag, cuts held %s, %.0f writes/s); "
-        "model: %llu seeds per case\n",
+        "model: %llu seeds per case, %s\n",
         o.nodes, cases.size(), model.cases.size(), cli.system.c_str(),
         cli.net == "loopback" ? "loopback" : "network namespaces", o.profiles.size(),
         static_cast<unsigned long long>(cli.lab_seeds), total,
         sim::format_duration(o.warmup_us + o.lag_us + o.topology_us).c_str(),
         sim::format_duration(o.warmup_us).c_str(), sim::format_duration(o.lag_us).c_str(),
         sim::format_duration(o.topology_us).c_str(), o.rate,
-        static_cast<unsigned long long>(o.seeds));
+        static_cast<unsigned long long>(o.seeds), links_text(o.loss_model));
     std::printf(
         "model: the verdict over the seeds (a number: seeds that gave it, when not all), mean "
         "downtime, mean elections;\nlab: verdict, downtime, elections; both from the first "
@@ -465,6 +471,27 @@ int run_explore(const ExploreCliOptions& cli) {
     std::fprintf(stderr, "faultline explore: --nodes must be 3, 4 or 5\n");
     return kCannotRun;
   }
+  // A loopback lab cuts with the transport's hooks, message by message, and gives a link
+  // back at once; nftables in namespaces cuts packets, which TCP sees. The model the lab is
+  // set beside cuts the same way.
+  const bool loopback_lab = cli.lab && cli.net == "loopback";
+  const std::string lab_model = loopback_lab ? "datagram" : "stream";
+  const std::string model = cli.loss_model.empty() ? lab_model : cli.loss_model;
+  if (model != "stream" && model != "datagram") {
+    std::fprintf(stderr, "faultline explore: --loss-model must be stream or datagram\n");
+    return kCannotRun;
+  }
+  if (cli.lab && model != lab_model) {
+    std::fprintf(stderr,
+                 "faultline explore: a lab on %s cuts %s, so the model it is set beside is "
+                 "--loss-model %s\n",
+                 cli.net.c_str(),
+                 loopback_lab ? "messages (the transport's hooks)" : "packets (nftables)",
+                 lab_model.c_str());
+    return kCannotRun;
+  }
+  o.loss_model =
+      model == "stream" ? sim::LinkParams::LossModel::stream : sim::LinkParams::LossModel::datagram;
   if (cli.lab && o.profiles.empty()) o.profiles = {"etcd-3.4", "etcd-3.5"};
   if (!cli.lab && !cli.cases.empty()) {
     std::fprintf(stderr, "faultline explore: --case is for --lab (the model runs every case)\n");
@@ -545,6 +572,11 @@ CommandRegistration registration(
       sub.add_option("--duration", o->duration,
                      "how long each case's cuts are held, to the end of the run (default 30s)");
       sub.add_option("--rate", o->rate, "client writes per second (default 100)");
+      sub.add_option("--loss-model", o->loss_model,
+                     "what a cut does to the model's links: stream (TCP streams stall and come "
+                     "back at a retransmission, as under nftables; the default) or datagram "
+                     "(messages are dropped and the link heals at once; the default with --lab "
+                     "--net loopback, whose cuts are the transport's hooks)");
       sub.add_option("--settle", o->settle,
                      "stop a run once its nodes have shown no change for this long and write "
                      "out the settled state to the end (default 3s; 0s: simulate every run to "

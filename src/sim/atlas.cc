@@ -151,6 +151,8 @@ std::string atlas_text(const TopologyCase& c, const ExploreOptions& o) {
        "\n";
   t += "nodes = " + std::to_string(c.nodes) + "\n";
   t += "duration = " + toml_string(format_duration(cut_at + o.topology_us)) + "\n\n";
+  if (o.loss_model == LinkParams::LossModel::datagram)
+    t += "[network]\nloss_model = \"datagram\"  # cuts drop messages and heal at once\n\n";
   t += "[workload]\nrate = " + toml_number(o.rate) + "\n";
   if (c.lagging >= 0) {
     t += "\n[[fault]]\nat = " + toml_string(format_duration(o.warmup_us)) +
@@ -369,11 +371,14 @@ nlohmann::json atlas_document(const ExploreResult& r) {
   doc["nodes"] = r.options.nodes;
   doc["profiles"] = r.options.profiles;
   doc["seeds"] = r.options.seeds;
-  doc["options"] = {{"warmup_ms", r.options.warmup_us / 1000},
-                    {"lag_ms", r.options.lag_us / 1000},
-                    {"topology_ms", r.options.topology_us / 1000},
-                    {"settle_ms", r.options.settle_us / 1000},
-                    {"rate", r.options.rate}};
+  doc["options"] = {
+      {"warmup_ms", r.options.warmup_us / 1000},
+      {"lag_ms", r.options.lag_us / 1000},
+      {"topology_ms", r.options.topology_us / 1000},
+      {"settle_ms", r.options.settle_us / 1000},
+      {"rate", r.options.rate},
+      {"loss_model",
+       r.options.loss_model == LinkParams::LossModel::stream ? "stream" : "datagram"}};
   doc["runs"] = r.runs;
   doc["settled_runs"] = r.settled_runs;
   json topologies = json::array();

@@ -35,6 +35,10 @@ struct ExploreOptions {
   Micros lag_us = 250'000;            // how long a lagging node is cut from the leader
   Micros topology_us = 30'000'000;    // how long the case's cuts last (to the run's end)
   double rate = 100;                  // client writes per second
+  // What a cut does to the links (LinkParams::LossModel): `stream` stalls their TCP streams
+  // and gives them back at a retransmission (a cut made with nftables); `datagram` drops
+  // messages and heals at once (a cut made by the lab's fault hooks, `--net loopback`).
+  LinkParams::LossModel loss_model = LinkParams::LossModel::stream;
   // A run whose nodes show no change for this long after the cuts, with writes either
   // flowing or stopped throughout, stops there and its settled state is written out to
   // the end of the run before it is judged (SimRequest::settle_us). 0: every run is

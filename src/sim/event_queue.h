@@ -21,6 +21,7 @@ enum class EventType : std::uint8_t {
   sample,          // periodic node samples
   fault,           // a scenario fault fires (fault index, repetition)
   fault_undo,      // a repeating fault's automatic heal (fault index, repetition)
+  link_resume,     // a healed link's retransmission gets through (from, to*2+channel, epoch)
   fake_leader,     // test hook: tell the invariant checker a false leader exists
 };
 

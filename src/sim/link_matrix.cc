@@ -16,21 +16,86 @@ void LinkMatrix::set_params(int from, int to, const LinkParams& params) {
   at(from, to).params = params;
 }
 
-void LinkMatrix::restore(int from, int to) {
+LinkMatrix::Healed LinkMatrix::heal(int from, int to, Micros now, Rng& rng) {
   Link& l = at(from, to);
+  const bool was_cut = !l.up;
   l.up = true;
   l.params = defaults_;
   l.held_until = 0;
   l.broken_until = 0;
+  Healed h;
+  if (!was_cut) return h;
+  for (int c = 0; c < kChannels; ++c) {
+    Link::Stream& s = l.streams[c];
+    if (s.stalled_since >= 0) {
+      // The first retransmission at or after the heal gets through, unless the connection
+      // gives up before it is due.
+      Micros due = s.stalled_since;
+      for (Micros rto = kStreamMinRtoUs; due < now; rto *= 2) due += rto;
+      if (due < s.stalled_since + kStreamGiveUpUs) {
+        h.resume_at[c] = due;
+        h.epoch[c] = ++s.epoch;
+        continue;
+      }
+      give_up(s, h.lost);
+    }
+    if (s.gave_up_at >= 0) {
+      // Redials fail while the link is cut, one per kStreamReconnectUs at a phase of their
+      // own; the first after the heal gets through.
+      Micros redial =
+          s.gave_up_at + 1 +
+          static_cast<Micros>(rng.below(static_cast<std::uint64_t>(kStreamReconnectUs)));
+      while (redial < now) redial += kStreamReconnectUs;
+      s.reconnect_at = redial;
+      s.gave_up_at = -1;
+    }
+  }
+  return h;
 }
 
-void LinkMatrix::restore_all() {
-  for (auto& l : links_) {
-    l.up = true;
-    l.params = defaults_;
-    l.held_until = 0;
-    l.broken_until = 0;
+void LinkMatrix::give_up(Link::Stream& s, std::vector<std::uint32_t>& lost) {
+  lost.insert(lost.end(), s.held.begin(), s.held.end());
+  s.held.clear();
+  s.gave_up_at = s.stalled_since + kStreamGiveUpUs;
+  s.stalled_since = -1;
+}
+
+std::vector<std::pair<std::uint32_t, Micros>> LinkMatrix::release(int from, int to, Channel channel,
+                                                                  std::uint32_t epoch, Micros now,
+                                                                  Rng& rng) {
+  Link& l = at(from, to);
+  Link::Stream& s = l.streams[static_cast<int>(channel)];
+  std::vector<std::pair<std::uint32_t, Micros>> out;
+  // Cut again since the heal (the try is lost: a later heal schedules the next one), or
+  // the connection was reset meanwhile.
+  if (epoch != s.epoch || !l.up || s.stalled_since < 0) return out;
+  s.stalled_since = -1;
+  out.reserve(s.held.size());
+  for (std::uint32_t slot : s.held) {
+    const Micros arrival = std::max(now + draw_delay(l.params, rng), l.last_arrival);
+    l.last_arrival = arrival;
+    out.emplace_back(slot, arrival);
   }
+  s.held.clear();
+  return out;
+}
+
+std::vector<std::uint32_t> LinkMatrix::reset_node(int node) {
+  std::vector<std::uint32_t> lost;
+  for (int other = 0; other < nodes_; ++other) {
+    if (other == node) continue;
+    for (Link* l : {&at(node, other), &at(other, node)}) {
+      for (Link::Stream& s : l->streams) {
+        lost.insert(lost.end(), s.held.begin(), s.held.end());
+        s.held.clear();
+        s.stalled_since = -1;
+        s.gave_up_at = -1;
+        s.reconnect_at = 0;
+        ++s.epoch;
+      }
+    }
+  }
+  return lost;
 }
 
 int LinkMatrix::faulty_links() const {
@@ -74,14 +139,27 @@ Micros LinkMatrix::stream_redial(double loss, Rng& rng) {
   return waited;
 }
 
-int LinkMatrix::transmit(int from, int to, Micros now, Rng& rng, Micros arrivals[2]) {
+int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng,
+                         Micros arrivals[2]) {
   Link& l = at(from, to);
-  if (!l.up) return 0;
+  Link::Stream& s = l.streams[static_cast<int>(channel)];
+  const bool stream = l.params.loss_model == LinkParams::LossModel::stream;
+  if (!l.up) {
+    if (!stream || s.gave_up_at >= 0) return 0;
+    if (now < s.reconnect_at) {
+      s.gave_up_at = now;  // cut again before the redial got through: it goes on redialling
+      return 0;
+    }
+    if (s.stalled_since < 0) s.stalled_since = now;  // this segment is the one resent
+    // Past the give-up the connection is closed: lost (what it held is lost at the heal).
+    return now < s.stalled_since + kStreamGiveUpUs ? kHeld : 0;
+  }
+  if (s.stalled_since >= 0) return kHeld;  // healed: waits for the try that gets through
+  if (stream && now < std::max(l.broken_until, s.reconnect_at))
+    return 0;  // given up and redialled: lost with it
   Micros retransmission = 0;
-  if (l.params.loss_model == LinkParams::LossModel::datagram || l.params.loss <= 0) {
+  if (!stream || l.params.loss <= 0) {
     if (rng.chance(l.params.loss)) return 0;
-  } else if (now < l.broken_until) {
-    return 0;  // the connection was given up and is being redialled: lost with it
   } else if (now < l.held_until) {
     // Sent while a lost segment is outstanding: it goes out once the sender hears that one
     // arrived (TCP resends the lost segment, not message by message): no draw of its own.

@@ -2,10 +2,12 @@
 // or down, with its own delay, jitter, loss, duplication and reordering. Partial failures
 // are exactly these per-direction states: the cloudflare cut is two links down of six.
 // Links keep FIFO order (like the TCP streams a real cluster uses) unless a packet is
-// chosen to reorder.
+// chosen to reorder. Under the `stream` loss model (the default) a cut link is a TCP
+// connection whose packets are dropped: see transmit() and heal().
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sim/rng.h"
@@ -20,18 +22,53 @@ class LinkMatrix {
   // Node indices are 0-based here (node id - 1).
   void set_up(int from, int to, bool up);
   void set_params(int from, int to, const LinkParams& params);
-  // Back to up with the scenario's default parameters.
-  void restore(int from, int to);
-  void restore_all();
+
+  // Each direction of a link carries two TCP connections, as etcd's transport has them:
+  // appends (MsgApp, and snapshots) on one, every other message (heartbeats, votes,
+  // responses) on the other, so a stalled append stream does not hold up heartbeats.
+  enum class Channel : std::uint8_t { append = 0, message = 1 };
+  static constexpr int kChannels = 2;
+
+  // What a heal did to the messages a cut link holds (stream loss model), per channel.
+  struct Healed {
+    // When the retransmission that gets through is due (-1: none); release() it then, with
+    // this epoch.
+    Micros resume_at[kChannels] = {-1, -1};
+    std::uint32_t epoch[kChannels] = {0, 0};
+    std::vector<std::uint32_t> lost;  // held messages the connections gave up with
+  };
+  // Back to up with the scenario's default parameters, at `now`.
+  Healed heal(int from, int to, Micros now, Rng& rng);
+  // The retransmission scheduled by heal() with `epoch` is due: when the link is still up,
+  // the messages the channel held, each with its arrival time, in order (else none).
+  std::vector<std::pair<std::uint32_t, Micros>> release(int from, int to, Channel channel,
+                                                        std::uint32_t epoch, Micros now, Rng& rng);
+  // The node crashed: its connections are closed and whatever they held is lost (returned).
+  std::vector<std::uint32_t> reset_node(int node);
 
   bool up(int from, int to) const { return at(from, to).up; }
   const LinkParams& params(int from, int to) const { return at(from, to).params; }
   // How many links differ from "up with default parameters" (0: the network is whole).
   int faulty_links() const;
 
-  // Decides the fate of one packet sent now: writes its arrival times to `arrivals` and
-  // returns how many copies arrive (0: lost or link down, 1, or 2: duplicated).
-  int transmit(int from, int to, Micros now, Rng& rng, Micros arrivals[2]);
+  // Decides the fate of one message sent now on `channel`: writes its arrival times to
+  // `arrivals` and returns how many copies arrive (0: lost or link down, 1, or 2:
+  // duplicated), or kHeld: the channel's stream is stalled on a cut and the caller hands
+  // the message to hold().
+  //
+  // A cut under the `stream` loss model is what nftables does to a TCP connection: the
+  // first segment sent into it is lost and resent at the retransmission timeout (200 ms,
+  // 400 ms, 800 ms later: kStreamMinRtoUs doubling); everything sent behind it waits. A
+  // heal gives the stream back at the first of those tries after it, not at once. When no
+  // try got through within kStreamGiveUpUs the connection is given up, what it held is
+  // lost, and so is everything sent until a redial finds the link healed (within
+  // kStreamReconnectUs of the heal). A channel with nothing sent into the cut comes back
+  // at once. Under the `datagram` model a cut drops each message and heals at once.
+  static constexpr int kHeld = -1;
+  int transmit(int from, int to, Channel channel, Micros now, Rng& rng, Micros arrivals[2]);
+  void hold(int from, int to, Channel channel, std::uint32_t slot) {
+    at(from, to).streams[static_cast<int>(channel)].held.push_back(slot);
+  }
 
   // One packet's one-way delay under `p` (also used for client traffic).
   static Micros draw_delay(const LinkParams& p, Rng& rng);
@@ -48,6 +85,12 @@ class LinkMatrix {
   static constexpr Micros kStreamMinRtoUs = 200'000;
   static constexpr Micros kStreamGiveUpUs = 2'000'000;
   static constexpr Micros kStreamRedialUs = 1'000'000;
+  // After a cut long enough for the connection to be given up, the link comes back within
+  // this long of the heal (uniformly): the first dial whose SYN is sent after the heal. In
+  // the lab (cloudflare-2020, a 20 s cut, nftables drop) real etcd 3.4's leader heard the
+  // cut node 0.18-0.27 s after the heal (its stream readers and pipeline dial in parallel),
+  // faultline serve's 0.52-0.65 s (one dialer: 500 ms dial timeout, backoff up to 200 ms).
+  static constexpr Micros kStreamReconnectUs = 300'000;
 
   // One lost segment's recovery under loss `loss`: when the message itself gets through
   // (-1: not before the connection gives up) and when the sender hears of it, which frees
@@ -67,7 +110,21 @@ class LinkMatrix {
     Micros last_arrival = 0;  // FIFO: a packet never arrives before an earlier one
     Micros held_until = 0;    // stream loss model: a lost segment's recovery holds the rest
     Micros broken_until = 0;  // stream loss model: the connection gave up and is redialled
+    // A cut under the stream loss model, per channel: since when a segment lost on it is
+    // outstanding (-1: none), the messages waiting behind it (slots, in order), when the
+    // connection was given up (-1: it was not) and, once healed, when a redial gets
+    // through; the epoch of the pending release.
+    struct Stream {
+      Micros stalled_since = -1;
+      std::vector<std::uint32_t> held;
+      Micros gave_up_at = -1;
+      Micros reconnect_at = 0;
+      std::uint32_t epoch = 0;
+    };
+    Stream streams[kChannels];
   };
+  // Gives up a stalled connection at its give-up time: what it held goes to `lost`.
+  static void give_up(Link::Stream& s, std::vector<std::uint32_t>& lost);
   Link& at(int from, int to) { return links_[static_cast<std::size_t>(from * nodes_ + to)]; }
   const Link& at(int from, int to) const {
     return links_[static_cast<std::size_t>(from * nodes_ + to)];

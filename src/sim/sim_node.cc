@@ -277,11 +277,18 @@ void Simulation::send(int node, std::vector<raft::Message>& messages) {
     const int to = static_cast<int>(m.to) - 1;
     if (to < 0 || to >= n_nodes || to == node) continue;
     Micros arrivals[2];
-    const int copies = links_.transmit(node, to, now_, rng_, arrivals);
+    const auto channel = m.type == raft::MessageType::app || m.type == raft::MessageType::snap
+                             ? LinkMatrix::Channel::append
+                             : LinkMatrix::Channel::message;
+    const int copies = links_.transmit(node, to, channel, now_, rng_, arrivals);
     ++stats_.messages_sent;
     if (m.type == raft::MessageType::snap) {
       ++stats_.snapshots_sent;
-      snapshot_reports_.emplace_back(m.to, copies >= 1);
+      snapshot_reports_.emplace_back(m.to, copies != 0);  // held: in the socket's buffer
+    }
+    if (copies == LinkMatrix::kHeld) {
+      links_.hold(node, to, channel, park_message(std::move(m)));
+      continue;
     }
     if (copies == 2) {
       raft::Message copy = m;
@@ -395,6 +402,7 @@ void Simulation::crash(int node) {
   for (const Event& e : n.inbox)
     if (e.type == EventType::deliver) free_slots_.push_back(static_cast<std::uint32_t>(e.arg));
   n.inbox.clear();
+  for (std::uint32_t slot : links_.reset_node(node)) free_slots_.push_back(slot);
   n.paused = false;
   ++n.incarnation;
   n.waiting_reads = {};

@@ -185,6 +185,14 @@ void Simulation::dispatch(const Event& e) {
     case EventType::fault_undo:
       on_fault_undo(e.node, e.aux);
       return;
+    case EventType::link_resume: {
+      const auto to = static_cast<std::uint32_t>(e.arg >> 1);
+      const auto channel = static_cast<LinkMatrix::Channel>(e.arg & 1);
+      for (const auto& [slot, arrival] :
+           links_.release(node, static_cast<int>(to), channel, e.aux, now_, rng_))
+        queue_.push(arrival, EventType::deliver, to, slot);
+      return;
+    }
     case EventType::fake_leader:
       on_fake_leader();
       return;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -162,6 +163,20 @@ TEST(ExploreCommand, BadOptionsAreRefusedWithExitCode2AndNothingRuns) {
   o = faultline("explore --nodes 3 --lab --lab-seeds 0");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.err.find("--lab-seeds must be between 1 and 100"), std::string::npos) << o.err;
+  o = faultline("explore --nodes 3 --loss-model udp");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("--loss-model must be stream or datagram"), std::string::npos) << o.err;
+  // A lab is set beside a model that cuts as it does: packets in namespaces, messages on
+  // loopback.
+  o = faultline("explore --nodes 3 --lab --system faultline --net loopback --loss-model stream");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("a lab on loopback cuts messages (the transport's hooks), so the model "
+                       "it is set beside is --loss-model datagram"),
+            std::string::npos)
+      << o.err;
+  o = faultline("explore --nodes 3 --lab --loss-model datagram");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("a lab on namespaces cuts packets (nftables)"), std::string::npos) << o.err;
   // etcd has no switch for textbook Raft: the lab's own check refuses the profile.
   o = faultline("explore --nodes 3 --lab --system etcd -p raft");
   EXPECT_EQ(o.exit_code, 2);
@@ -197,6 +212,12 @@ TEST(ExploreCommand, ALabRunThatCannotStartIsSaidAndTheOthersStillRun) {
       << "a case that never ran counts in neither coverage: " << o.out;
   EXPECT_TRUE(std::filesystem::exists(out / "atlas.json"));
   EXPECT_TRUE(std::filesystem::exists(out / "scenarios" / "atlas-t03-1.toml"));
+  // The loopback lab cuts with the transport's hooks; the case it was handed (and the model
+  // beside it) says so.
+  std::ifstream scenario(out / "scenarios" / "atlas-t03-1.toml");
+  const std::string text{std::istreambuf_iterator<char>(scenario), {}};
+  EXPECT_NE(text.find("loss_model = \"datagram\""), std::string::npos) << text;
+  EXPECT_NE(o.out.find("cuts drop messages and heal at once"), std::string::npos) << o.out;
   std::filesystem::remove_all(out);
 }
 

@@ -145,16 +145,18 @@ TEST(EventQueue, PopsByTimeThenByInsertionOrder) {
 }
 
 TEST(LinkMatrix, ACutLinkDropsOneDirectionOnly) {
-  LinkMatrix m(3, LinkParams{});
+  LinkParams datagram;
+  datagram.loss_model = LinkParams::LossModel::datagram;
+  LinkMatrix m(3, datagram);
   Rng rng(1);
   Micros at[2];
   m.set_up(0, 1, false);
-  EXPECT_EQ(m.transmit(0, 1, 0, rng, at), 0);
-  EXPECT_EQ(m.transmit(1, 0, 0, rng, at), 1);
+  EXPECT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, 0, rng, at), 0);
+  EXPECT_EQ(m.transmit(1, 0, LinkMatrix::Channel::message, 0, rng, at), 1);
   EXPECT_EQ(m.faulty_links(), 1);
-  m.restore(0, 1);
+  EXPECT_EQ(m.heal(0, 1, 1000, rng).resume_at[1], -1) << "a datagram link comes back at once";
   EXPECT_EQ(m.faulty_links(), 0);
-  EXPECT_EQ(m.transmit(0, 1, 0, rng, at), 1);
+  EXPECT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, 1000, rng, at), 1);
 }
 
 TEST(LinkMatrix, PacketsKeepFifoOrderDespiteJitter) {
@@ -166,7 +168,7 @@ TEST(LinkMatrix, PacketsKeepFifoOrderDespiteJitter) {
   Micros last = 0;
   for (Micros t = 0; t < 10'000; t += 10) {
     Micros at[2];
-    ASSERT_EQ(m.transmit(0, 1, t, rng, at), 1);
+    ASSERT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, t, rng, at), 1);
     EXPECT_GE(at[0], last);
     EXPECT_GE(at[0], t + 50);
     EXPECT_LE(at[0], std::max(last, t + 350));
@@ -185,7 +187,7 @@ TEST(LinkMatrix, DatagramLossDropsAboutTheGivenShare) {
   int delivered = 0;
   for (int i = 0; i < 10'000; ++i) {
     Micros at[2];
-    delivered += m.transmit(0, 1, i, rng, at);
+    delivered += m.transmit(0, 1, LinkMatrix::Channel::message, i, rng, at);
   }
   EXPECT_NEAR(delivered / 10'000.0, 0.3, 0.03);
 }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "sim/scenario.h"
@@ -15,6 +16,7 @@ namespace faultline::sim {
 namespace {
 
 constexpr Micros kEvery = 10'000;  // one message every 10 ms
+constexpr auto kApp = LinkMatrix::Channel::append;
 constexpr int kMessages = 20'000;
 
 struct Outcome {
@@ -37,7 +39,7 @@ Outcome send_stream(LinkParams::LossModel model, double loss, std::uint64_t seed
   for (int i = 0; i < kMessages; ++i) {
     const Micros now = i * kEvery;
     Micros arrivals[2];
-    if (links.transmit(0, 1, now, rng, arrivals) == 0) continue;
+    if (links.transmit(0, 1, kApp, now, rng, arrivals) == 0) continue;
     ++o.delivered;
     if (arrivals[0] > now + p.delay_us) ++o.held_back;
     if (arrivals[0] < last) o.in_order = false;
@@ -109,9 +111,180 @@ TEST(StreamLoss, HealingTheLinkEndsTheRedialAtOnce) {
   links.set_params(0, 1, p);
   Rng rng(1);
   Micros arrivals[2];
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(links.transmit(0, 1, i * kEvery, rng, arrivals), 0);
-  links.restore(0, 1);
-  EXPECT_EQ(links.transmit(0, 1, 100 * kEvery, rng, arrivals), 1);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(links.transmit(0, 1, kApp, i * kEvery, rng, arrivals), 0);
+  links.heal(0, 1, 100 * kEvery, rng);
+  EXPECT_EQ(links.transmit(0, 1, kApp, 100 * kEvery, rng, arrivals), 1);
+}
+
+// Cuts 0 -> 1 and sends one append into the cut at `t`, which the link holds as `slot`.
+void cut_and_send(LinkMatrix& links, Rng& rng, Micros t = 0, std::uint32_t slot = 1) {
+  Micros at[2];
+  links.set_up(0, 1, false);
+  ASSERT_EQ(links.transmit(0, 1, kApp, t, rng, at), LinkMatrix::kHeld);
+  links.hold(0, 1, kApp, slot);
+}
+
+// A cut under the stream model, as nftables does it to a TCP connection: the first segment
+// sent into the cut is resent 200, 600 and 1400 ms after it was first sent; a heal gives
+// the stream back at the first of those tries after it.
+TEST(StreamCut, AHealGivesTheStreamBackAtTheNextRetransmissionWithEverythingInOrder) {
+  LinkParams p;
+  p.jitter_us = 0;
+  LinkMatrix links(2, p);
+  Rng rng(1);
+  Micros at[2];
+  constexpr Micros t0 = 1'000'000;
+  cut_and_send(links, rng, t0, 10);
+  EXPECT_EQ(links.transmit(0, 1, kApp, t0 + 100'000, rng, at), LinkMatrix::kHeld);
+  links.hold(0, 1, kApp, 11);
+  EXPECT_EQ(links.transmit(1, 0, kApp, t0, rng, at), 1) << "the other direction is not cut";
+  // Healed 250 ms after the first lost segment: the try at 200 ms was lost, the one at
+  // 600 ms gets through.
+  const LinkMatrix::Healed h = links.heal(0, 1, t0 + 250'000, rng);
+  EXPECT_EQ(h.resume_at[0], t0 + 600'000);
+  EXPECT_TRUE(h.lost.empty());
+  // Sent after the heal but before that try: it waits behind the held ones.
+  EXPECT_EQ(links.transmit(0, 1, kApp, t0 + 300'000, rng, at), LinkMatrix::kHeld);
+  links.hold(0, 1, kApp, 12);
+  EXPECT_TRUE(links.release(0, 1, kApp, h.epoch[0] + 1, h.resume_at[0], rng).empty())
+      << "a release scheduled by another heal does nothing";
+  const auto out = links.release(0, 1, kApp, h.epoch[0], h.resume_at[0], rng);
+  ASSERT_EQ(out.size(), 3u);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].first, 10 + i);
+    EXPECT_EQ(out[i].second, t0 + 600'000 + p.delay_us);
+  }
+  EXPECT_EQ(links.transmit(0, 1, kApp, t0 + 700'000, rng, at), 1);
+  EXPECT_EQ(at[0], t0 + 700'000 + p.delay_us) << "the stream flows again";
+}
+
+// etcd sends appends and everything else (heartbeats, votes) on two connections: each
+// stalls on its own, from its own first lost segment.
+TEST(StreamCut, HeartbeatsDoNotWaitBehindAStalledAppendStream) {
+  LinkMatrix links(2, LinkParams{});
+  Rng rng(1);
+  Micros at[2];
+  cut_and_send(links, rng);
+  ASSERT_EQ(links.transmit(0, 1, LinkMatrix::Channel::message, 80'000, rng, at), LinkMatrix::kHeld);
+  links.hold(0, 1, LinkMatrix::Channel::message, 2);
+  const LinkMatrix::Healed h = links.heal(0, 1, 250'000, rng);
+  EXPECT_EQ(h.resume_at[0], 600'000) << "appends: the try at 200 ms was lost";
+  EXPECT_EQ(h.resume_at[1], 280'000) << "heartbeats: their first try comes after the heal";
+  const auto beat = links.release(0, 1, LinkMatrix::Channel::message, h.epoch[1], 280'000, rng);
+  ASSERT_EQ(beat.size(), 1u);
+  EXPECT_EQ(beat[0].first, 2u);
+  EXPECT_EQ(links.transmit(0, 1, kApp, 300'000, rng, at), LinkMatrix::kHeld)
+      << "the append stream still waits";
+}
+
+TEST(StreamCut, ALinkCutWithNothingSentAcrossItComesBackAtOnce) {
+  LinkMatrix links(2, LinkParams{});
+  Rng rng(1);
+  Micros at[2];
+  links.set_up(0, 1, false);
+  const LinkMatrix::Healed h = links.heal(0, 1, 5'000'000, rng);
+  EXPECT_EQ(h.resume_at[0], -1);
+  EXPECT_EQ(links.transmit(0, 1, kApp, 5'000'000, rng, at), 1);
+}
+
+TEST(StreamCut, PastTheGiveUpWhatWasHeldIsLostAndTheLinkReturnsWithARedial) {
+  LinkParams p;
+  p.jitter_us = 0;
+  LinkMatrix links(2, p);
+  Micros at[2];
+  int lost_count = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    Rng rng(seed);
+    LinkMatrix l = links;
+    cut_and_send(l, rng, 0, 7);
+    EXPECT_EQ(l.transmit(0, 1, kApp, LinkMatrix::kStreamGiveUpUs, rng, at), 0)
+        << "the connection is closed: nothing more is held";
+    constexpr Micros heal = 10'000'000;
+    const LinkMatrix::Healed h = l.heal(0, 1, heal, rng);
+    EXPECT_EQ(h.resume_at[0], -1);
+    EXPECT_EQ(h.lost, std::vector<std::uint32_t>{7});
+    lost_count += static_cast<int>(h.lost.size());
+    // Lost until a redial gets through, within the reconnect time after the heal.
+    Micros back = heal;
+    while (l.transmit(0, 1, kApp, back, rng, at) == 0) back += 1'000;
+    EXPECT_LE(back - heal, LinkMatrix::kStreamReconnectUs) << "seed " << seed;
+    EXPECT_EQ(at[0], back + p.delay_us);
+  }
+  EXPECT_EQ(lost_count, 50);
+}
+
+TEST(StreamCut, TheRedialWaitIsSpreadOverTheReconnectTime) {
+  LinkMatrix links(2, LinkParams{});
+  Micros at[2];
+  Micros shortest = LinkMatrix::kStreamReconnectUs, longest = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    Rng rng(seed);
+    LinkMatrix l = links;
+    cut_and_send(l, rng);
+    l.heal(0, 1, 30'000'000, rng);
+    Micros back = 30'000'000;
+    while (l.transmit(0, 1, kApp, back, rng, at) == 0) back += 10'000;
+    shortest = std::min(shortest, back - 30'000'000);
+    longest = std::max(longest, back - 30'000'000);
+  }
+  EXPECT_LE(shortest, LinkMatrix::kStreamReconnectUs / 10);
+  EXPECT_GE(longest, LinkMatrix::kStreamReconnectUs * 9 / 10);
+  EXPECT_LE(longest, LinkMatrix::kStreamReconnectUs);
+}
+
+TEST(StreamCut, CutAgainBeforeTheTryThatWouldGetThroughTheStreamWaitsForTheNextHeal) {
+  LinkMatrix links(2, LinkParams{});
+  Rng rng(1);
+  cut_and_send(links, rng, 0, 3);
+  const LinkMatrix::Healed first = links.heal(0, 1, 250'000, rng);
+  ASSERT_EQ(first.resume_at[0], 600'000);
+  links.set_up(0, 1, false);  // at 500 ms
+  EXPECT_TRUE(links.release(0, 1, kApp, first.epoch[0], first.resume_at[0], rng).empty());
+  const LinkMatrix::Healed second = links.heal(0, 1, 1'000'000, rng);
+  EXPECT_EQ(second.resume_at[0], 1'400'000) << "the third try, 1.4 s after the first loss";
+  EXPECT_EQ(links.release(0, 1, kApp, second.epoch[0], second.resume_at[0], rng).size(), 1u);
+}
+
+TEST(StreamCut, CutAgainWhileRediallingTheConnectionStaysDownUntilTheNextHeal) {
+  LinkMatrix links(2, LinkParams{});
+  Rng rng(5);
+  Micros at[2];
+  cut_and_send(links, rng);
+  constexpr Micros heal = 10'000'000;
+  ASSERT_EQ(links.heal(0, 1, heal, rng).lost.size(), 1u);
+  Micros back = heal;
+  while (links.transmit(0, 1, kApp, back, rng, at) == 0) back += 1'000;
+  ASSERT_GT(back, heal + 2'000) << "seed 5 draws a redial some way after the heal";
+  // The same again, but the link is cut again before that redial: nothing is held (there
+  // is no connection to stall), and the next heal redials afresh.
+  LinkMatrix again(2, LinkParams{});
+  Rng rng2(5);
+  cut_and_send(again, rng2);
+  again.heal(0, 1, heal, rng2);
+  again.set_up(0, 1, false);
+  EXPECT_EQ(again.transmit(0, 1, kApp, heal + 1'000, rng2, at), 0);
+  EXPECT_EQ(again.transmit(0, 1, kApp, back + 1'000, rng2, at), 0) << "still cut";
+  const LinkMatrix::Healed h = again.heal(0, 1, heal + 5'000'000, rng2);
+  EXPECT_EQ(h.resume_at[0], -1);
+  EXPECT_TRUE(h.lost.empty());
+  EXPECT_EQ(again.transmit(0, 1, kApp, heal + 5'000'000 + LinkMatrix::kStreamReconnectUs, rng2, at),
+            1);
+}
+
+TEST(StreamCut, ACrashedNodesConnectionsLoseWhatTheyHeld) {
+  LinkMatrix links(3, LinkParams{});
+  Rng rng(1);
+  Micros at[2];
+  links.set_up(0, 1, false);
+  links.set_up(2, 0, false);
+  links.transmit(0, 1, kApp, 0, rng, at);
+  links.hold(0, 1, kApp, 4);
+  links.transmit(2, 0, kApp, 0, rng, at);
+  links.hold(2, 0, kApp, 5);
+  std::vector<std::uint32_t> lost = links.reset_node(0);
+  std::sort(lost.begin(), lost.end());
+  EXPECT_EQ(lost, (std::vector<std::uint32_t>{4, 5}));
+  EXPECT_EQ(links.heal(0, 1, 300'000, rng).resume_at[0], -1) << "nothing is outstanding";
 }
 
 TEST(LossModel, TheScenarioFileChoosesItAndAnUnknownOneIsRefusedWithItsLine) {
