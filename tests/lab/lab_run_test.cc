@@ -104,14 +104,16 @@ TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
 // through in a given run is chance: real etcd 3.4 kept its leader through the fault (and
 // lost it at heal) in 1 of 10 runs in a row on 26 Nov, and in one CI run (docs/results.md,
 // section 4). So every run must show the campaign, and one of up to three the deposition
-// during the fault.
+// during the fault. How far the term climbs is chance too: when the first campaign's
+// higher term gets through and deposes the leader at once, it climbs by one (a CI run of
+// 27 Nov), so a campaign is a term rise of at least one.
 TEST_F(LabRuns, LossyLinkEtcdLosesItsLeaderDuringTheFaultAndPreVoteStaysStable) {
   const auto campaigns = [](const nlohmann::json& s, const std::string& what) {
     if (!s.contains("phases")) {
       ADD_FAILURE() << what << ": no run";
       return false;
     }
-    EXPECT_GE(term_rise(s, "during"), 3u) << what << ": the lossy follower campaigns";
+    EXPECT_GE(term_rise(s, "during"), 1u) << what << ": the lossy follower campaigns";
     EXPECT_EQ(verdict(s), "disrupted") << what;
     return true;
   };
