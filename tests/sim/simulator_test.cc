@@ -149,7 +149,7 @@ heal = "c"
 // A 250 ms cut of a follower, under the two loss models. With TCP (`stream`, the default)
 // the appends sent into the cut are resent 200 ms and 600 ms after the first was lost, so
 // the follower's log grows again only about 600 ms after the cut (samples: every 100 ms), and
-// without PreVote it sometimes campaigns meanwhile (real etcd 3.4 did in 3 of 20 such lab runs).
+// without PreVote it sometimes campaigns meanwhile (real etcd 3.4 did in 3 of 16 such lab runs).
 // With `datagram` the link is back at the heal and nobody campaigns.
 TEST(Simulator, AShortCutIsGivenBackAtTcpsNextRetransmissionNotAtTheHeal) {
   for (const char* model : {"stream", "datagram"}) {
