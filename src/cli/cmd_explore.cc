@@ -475,23 +475,23 @@ int run_explore(const ExploreCliOptions& cli) {
   // back at once; nftables in namespaces cuts packets, which TCP sees. The model the lab is
   // set beside cuts the same way.
   const bool loopback_lab = cli.lab && cli.net == "loopback";
-  const std::string lab_model = loopback_lab ? "datagram" : "stream";
-  const std::string model = cli.loss_model.empty() ? lab_model : cli.loss_model;
-  if (model != "stream" && model != "datagram") {
+  const auto lab_model =
+      loopback_lab ? sim::LinkParams::LossModel::datagram : sim::LinkParams::LossModel::stream;
+  const auto model = cli.loss_model.empty() ? lab_model : sim::parse_loss_model(cli.loss_model);
+  if (!model) {
     std::fprintf(stderr, "faultline explore: --loss-model must be stream or datagram\n");
     return kCannotRun;
   }
-  if (cli.lab && model != lab_model) {
+  if (cli.lab && *model != lab_model) {
     std::fprintf(stderr,
                  "faultline explore: a lab on %s cuts %s, so the model it is set beside is "
                  "--loss-model %s\n",
                  cli.net.c_str(),
                  loopback_lab ? "messages (the transport's hooks)" : "packets (nftables)",
-                 lab_model.c_str());
+                 sim::loss_model_name(lab_model));
     return kCannotRun;
   }
-  o.loss_model =
-      model == "stream" ? sim::LinkParams::LossModel::stream : sim::LinkParams::LossModel::datagram;
+  o.loss_model = *model;
   if (cli.lab && o.profiles.empty()) o.profiles = {"etcd-3.4", "etcd-3.5"};
   if (!cli.lab && !cli.cases.empty()) {
     std::fprintf(stderr, "faultline explore: --case is for --lab (the model runs every case)\n");

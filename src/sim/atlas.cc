@@ -371,14 +371,12 @@ nlohmann::json atlas_document(const ExploreResult& r) {
   doc["nodes"] = r.options.nodes;
   doc["profiles"] = r.options.profiles;
   doc["seeds"] = r.options.seeds;
-  doc["options"] = {
-      {"warmup_ms", r.options.warmup_us / 1000},
-      {"lag_ms", r.options.lag_us / 1000},
-      {"topology_ms", r.options.topology_us / 1000},
-      {"settle_ms", r.options.settle_us / 1000},
-      {"rate", r.options.rate},
-      {"loss_model",
-       r.options.loss_model == LinkParams::LossModel::stream ? "stream" : "datagram"}};
+  doc["options"] = {{"warmup_ms", r.options.warmup_us / 1000},
+                    {"lag_ms", r.options.lag_us / 1000},
+                    {"topology_ms", r.options.topology_us / 1000},
+                    {"settle_ms", r.options.settle_us / 1000},
+                    {"rate", r.options.rate},
+                    {"loss_model", loss_model_name(r.options.loss_model)}};
   doc["runs"] = r.runs;
   doc["settled_runs"] = r.settled_runs;
   json topologies = json::array();

@@ -87,11 +87,9 @@ std::vector<std::uint32_t> LinkMatrix::reset_node(int node) {
     for (Link* l : {&at(node, other), &at(other, node)}) {
       for (Link::Stream& s : l->streams) {
         lost.insert(lost.end(), s.held.begin(), s.held.end());
-        s.held.clear();
-        s.stalled_since = -1;
-        s.gave_up_at = -1;
-        s.reconnect_at = 0;
-        ++s.epoch;
+        const std::uint32_t epoch = s.epoch + 1;  // a release still pending finds it reset
+        s = {};
+        s.epoch = epoch;
       }
     }
   }

@@ -169,6 +169,10 @@ std::optional<Micros> parse_duration(std::string_view text);
 // Microseconds as the shortest readable duration ("20s", "0.2ms").
 std::string format_duration(Micros us);
 
+// A loss model's name in scenario files ("stream", "datagram"), and back (nullopt: none).
+const char* loss_model_name(LinkParams::LossModel model);
+std::optional<LinkParams::LossModel> parse_loss_model(std::string_view name);
+
 // For code that writes scenario files (the nemesis, the atlas): a TOML string for text
 // with no quotes or backslashes in it (role names, durations, fault names), and a number
 // ("0.3", "200", "1e+06").

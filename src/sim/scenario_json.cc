@@ -68,12 +68,9 @@ std::string scenario_to_json(const Scenario& s) {
                    {"read_share", s.workload.read_share},
                    {"request_timeout_us", s.workload.request_timeout_us}};
   j["network"] = {
-      {"delay_us", s.network.delay_us},
-      {"jitter_us", s.network.jitter_us},
-      {"loss", s.network.loss},
-      {"loss_model", s.network.loss_model == LinkParams::LossModel::stream ? "stream" : "datagram"},
-      {"duplicate", s.network.duplicate},
-      {"reorder", s.network.reorder}};
+      {"delay_us", s.network.delay_us},   {"jitter_us", s.network.jitter_us},
+      {"loss", s.network.loss},           {"loss_model", loss_model_name(s.network.loss_model)},
+      {"duplicate", s.network.duplicate}, {"reorder", s.network.reorder}};
   j["disk"] = {{"sync_latency_us", s.disk.sync_latency_us}};
   j["snapshot"] = {{"count", s.snapshot.count}, {"catch_up_entries", s.snapshot.catch_up_entries}};
   auto faults = nlohmann::json::array();

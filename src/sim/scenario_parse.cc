@@ -179,11 +179,9 @@ class Parser {
     if (auto* n = t.get("jitter")) p.jitter_us = duration_of(*n, "jitter");
     if (auto* n = t.get("loss")) p.loss = share_of(*n, "loss");
     if (auto* n = t.get("loss_model")) {
-      const auto model = n->value<std::string>();
-      if (model == "stream") {
-        p.loss_model = LinkParams::LossModel::stream;
-      } else if (model == "datagram") {
-        p.loss_model = LinkParams::LossModel::datagram;
+      const auto model = parse_loss_model(n->value<std::string>().value_or(""));
+      if (model) {
+        p.loss_model = *model;
       } else {
         fail(*n,
              "`loss_model` is \"stream\" (TCP: a lost packet delays the messages behind it) "
@@ -582,6 +580,16 @@ std::optional<Micros> parse_duration(std::string_view text) {
 }
 
 std::string toml_string(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+const char* loss_model_name(LinkParams::LossModel model) {
+  return model == LinkParams::LossModel::stream ? "stream" : "datagram";
+}
+
+std::optional<LinkParams::LossModel> parse_loss_model(std::string_view name) {
+  if (name == "stream") return LinkParams::LossModel::stream;
+  if (name == "datagram") return LinkParams::LossModel::datagram;
+  return std::nullopt;
+}
 
 std::string toml_number(double x) {
   char buf[32];
