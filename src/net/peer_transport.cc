@@ -12,12 +12,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <asio.hpp>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -94,42 +94,62 @@ class DelayLine {
   bool armed_ = false;
 };
 
-// The connection this node dials to one peer, used only for sending.
+// One of the two connections this node dials to one peer (one per peerpb::Stream), used
+// only for sending.
 class OutboundLink {
  public:
-  OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer, PeerCounters& counters);
+  OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer, peerpb::Stream stream,
+               PeerCounters& counters);
   // Judges `m` by the fault rules and queues it; write_more() sends what is queued.
   void enqueue(raft::Message&& m);
   void write_more();
-  void start() { connect(); }
+  void start() { redial(); }
   void close();
 
  private:
-  enum class State : std::uint8_t { connecting, connected, backoff, closed };
+  // connecting: dialling, messages queue; down: dialling, messages are dropped (the
+  // first connect_timeout of dialling went by without an answer).
+  enum class State : std::uint8_t { connecting, connected, down, closed };
+
+  // A connect in flight.
+  struct Dial {
+    std::uint64_t id = 0;
+    Clock::time_point deadline;
+    std::unique_ptr<tcp::socket> socket;
+  };
 
   void push(raft::Message&& m);
-  void connect();
+  void redial();
+  void dial();
+  void tick();
+  void abandon_dials(Clock::time_point cutoff);
   void on_connected();
   void fail(const std::string& why);
+  void drop_queue();
+  void set_up(bool up);
   void watch_for_close();
+  const char* stream_name() const { return stream_ == peerpb::APPENDS ? "append" : "message"; }
 
   PeerTransport::Impl& owner_;
   PeerAddress peer_;
+  peerpb::Stream stream_;
   PeerCounters& counters_;
   tcp::socket socket_;
-  asio::steady_timer backoff_timer_;
-  asio::steady_timer connect_timer_;
+  asio::steady_timer redial_timer_;
   DelayLine delay_;
-  State state_ = State::backoff;
+  State state_ = State::down;
+  Clock::time_point dialling_since_;
+  std::vector<Dial> dials_;
+  std::uint64_t next_dial_ = 0;
   std::deque<raft::Message> queue_;
   std::size_t queued_bytes_ = 0;
   std::string write_buffer_;          // frames waiting for the write in flight
   std::string sending_;               // the write in flight (reused: no allocation per write)
   std::vector<raft::Message> batch_;  // reused by write_more
   bool writing_ = false;
-  std::chrono::milliseconds backoff_;
   char probe_byte_ = 0;
   std::uint64_t generation_ = 0;  // bumps on every reconnect so stale handlers stand down
+  bool broken_ = false;           // a connection broke and has not been replaced yet
 };
 
 // One accepted connection, used only for receiving.
@@ -139,6 +159,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   void start();
   void close();
   raft::NodeId peer() const { return peer_; }
+  peerpb::Stream stream() const { return stream_; }
 
  private:
   void read_more();
@@ -152,6 +173,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   std::vector<char> read_buffer_;
   std::string remote_;
   raft::NodeId peer_ = raft::kNone;
+  peerpb::Stream stream_ = peerpb::MESSAGES;
   bool closed_ = false;
 };
 
@@ -166,13 +188,12 @@ class PeerTransport::Impl {
   asio::io_context io;
   tcp::acceptor acceptor;
   AcceptLoop accept_loop;
-  std::map<raft::NodeId, std::unique_ptr<OutboundLink>> links;
+  std::map<raft::NodeId, std::array<std::unique_ptr<OutboundLink>, 2>> links;  // by stream
   std::map<raft::NodeId, std::unique_ptr<DelayLine>> inbound_delay;
   std::set<std::shared_ptr<InboundSession>> sessions;
   bool turning_away = false;  // too many sessions wait for a hello (max_pending_hellos)
   std::thread thread;
   std::atomic<bool> started{false};  // between start() and stop()
-  std::mt19937_64 jitter{std::random_device{}()};
 
   mutable std::mutex views_mutex;  // guards the learned client URLs (read by any thread)
   std::map<raft::NodeId, PeerView> views;
@@ -203,10 +224,11 @@ class PeerTransport::Impl {
     session->start();
   }
 
-  // A verified Hello from `peer`: an older session from it is stale (it reconnected).
+  // A verified Hello from `peer`: an older session from it for the same stream is stale
+  // (it redialled).
   void adopt(const std::shared_ptr<InboundSession>& session, const peerpb::Hello& hello) {
     for (auto it = sessions.begin(); it != sessions.end();) {
-      if (*it != session && (*it)->peer() == hello.from()) {
+      if (*it != session && (*it)->peer() == hello.from() && (*it)->stream() == hello.stream()) {
         (*it)->close();
         it = sessions.erase(it);
       } else {
@@ -224,7 +246,9 @@ class PeerTransport::Impl {
   void close_all() {
     asio::error_code ignored;
     acceptor.close(ignored);
-    for (auto& [id, link] : links) link->close();
+    for (auto& [id, pair] : links) {
+      for (auto& link : pair) link->close();
+    }
     for (auto& [id, line] : inbound_delay) line->cancel();
     for (const auto& session : sessions) session->close();
     sessions.clear();
@@ -263,19 +287,17 @@ class PeerTransport::Impl {
 // ---------------------------------------------------------------- OutboundLink
 
 OutboundLink::OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer,
-                           PeerCounters& counters)
+                           peerpb::Stream stream, PeerCounters& counters)
     : owner_(owner),
       peer_(peer),
+      stream_(stream),
       counters_(counters),
       socket_(owner.io),
-      backoff_timer_(owner.io),
-      connect_timer_(owner.io),
-      delay_(owner.io,
-             [this](std::vector<raft::Message>&& due) {
-               for (raft::Message& m : due) push(std::move(m));
-               write_more();
-             }),
-      backoff_(owner.options().min_backoff) {}
+      redial_timer_(owner.io),
+      delay_(owner.io, [this](std::vector<raft::Message>&& due) {
+        for (raft::Message& m : due) push(std::move(m));
+        write_more();
+      }) {}
 
 void OutboundLink::enqueue(raft::Message&& m) {
   const Verdict v = owner_.transport.faults().judge(peer_.id, Direction::outbound);
@@ -291,7 +313,7 @@ void OutboundLink::enqueue(raft::Message&& m) {
 }
 
 void OutboundLink::push(raft::Message&& m) {
-  if (state_ == State::backoff || state_ == State::closed) {
+  if (state_ == State::down || state_ == State::closed) {
     // Queueing for a peer we cannot reach would only deliver stale messages later.
     counters_.dropped_not_connected.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -306,40 +328,77 @@ void OutboundLink::push(raft::Message&& m) {
   queue_.push_back(std::move(m));
 }
 
-void OutboundLink::connect() {
+// Starts dialling: one dial now, another every redial_interval until one gets through.
+void OutboundLink::redial() {
   if (state_ == State::closed) return;
   state_ = State::connecting;
-  ++generation_;
+  dialling_since_ = Clock::now();
+  dial();
+  tick();
+}
+
+void OutboundLink::tick() {
+  redial_timer_.expires_after(owner_.options().redial_interval);
+  redial_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || (state_ != State::connecting && state_ != State::down)) return;
+    const auto now = Clock::now();
+    abandon_dials(now);
+    if (state_ == State::connecting && now - dialling_since_ >= owner_.options().connect_timeout) {
+      // Nothing answered: stop queueing stale messages and let the core know.
+      state_ = State::down;
+      drop_queue();
+      owner_.report_unreachable(peer_.id);
+    }
+    dial();
+    tick();
+  });
+}
+
+void OutboundLink::abandon_dials(Clock::time_point cutoff) {
+  std::erase_if(dials_, [cutoff](Dial& d) {
+    if (d.deadline > cutoff) return false;
+    asio::error_code ignored;
+    d.socket->close(ignored);  // its handler finds its dial gone and stands down
+    return true;
+  });
+}
+
+void OutboundLink::dial() {
+  const TransportOptions& o = owner_.options();
   asio::error_code ec;
   const auto address = asio::ip::make_address(peer_.address.host, ec);
   if (ec) {
-    fail("bad peer address " + peer_.address.host);
+    spdlog::debug("peer {}: bad peer address {}", peer_.name, peer_.address.host);
     return;
   }
-  tcp::endpoint remote(address, peer_.address.port);
-  socket_.open(remote.protocol(), ec);
-  if (!ec && !owner_.options().source_address.empty()) {
-    const auto source = asio::ip::make_address(owner_.options().source_address, ec);
-    if (!ec) socket_.bind(tcp::endpoint(source, 0), ec);
+  const tcp::endpoint remote(address, peer_.address.port);
+  auto socket = std::make_unique<tcp::socket>(owner_.io);
+  socket->open(remote.protocol(), ec);
+  if (!ec && !o.source_address.empty()) {
+    const auto source = asio::ip::make_address(o.source_address, ec);
+    if (!ec) socket->bind(tcp::endpoint(source, 0), ec);
   }
   if (ec) {
-    fail("cannot open a socket: " + ec.message());
+    spdlog::debug("peer {}: cannot open a socket: {}", peer_.name, ec.message());
     return;
   }
-  const std::uint64_t generation = generation_;
-  connect_timer_.expires_after(owner_.options().connect_timeout);
-  connect_timer_.async_wait([this, generation](const asio::error_code& ec) {
-    if (!ec && generation == generation_ && state_ == State::connecting) {
-      fail("connect: no answer within the connect timeout");
-    }
-  });
-  socket_.async_connect(remote, [this, generation](const asio::error_code& error) {
-    if (generation != generation_ || state_ != State::connecting) return;
-    connect_timer_.cancel();
+  const std::uint64_t id = ++next_dial_;
+  tcp::socket& s = *socket;
+  dials_.push_back({id, Clock::now() + o.connect_timeout, std::move(socket)});
+  s.async_connect(remote, [this, id](const asio::error_code& error) {
+    const auto it =
+        std::find_if(dials_.begin(), dials_.end(), [id](const Dial& d) { return d.id == id; });
+    if (it == dials_.end()) return;  // abandoned, or another dial got through first
     if (error) {
-      fail("connect: " + error.message());
+      spdlog::debug("peer {} ({}): connect: {}", peer_.name, peer_.address.to_string(),
+                    error.message());
+      dials_.erase(it);
       return;
     }
+    socket_ = std::move(*it->socket);
+    dials_.erase(it);
+    abandon_dials(Clock::time_point::max());
+    redial_timer_.cancel();
     on_connected();
   });
 }
@@ -353,9 +412,16 @@ void OutboundLink::on_connected() {
                                      &unacked_ms, sizeof unacked_ms) != 0) {
     spdlog::debug("peer {}: TCP_USER_TIMEOUT not set: {}", peer_.name, std::strerror(errno));
   }
+  if (broken_) {
+    spdlog::info(
+        "peer {} ({} stream): connected again after {} ms of redialling", peer_.name, stream_name(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - dialling_since_)
+            .count());
+  }
+  broken_ = false;
   state_ = State::connected;
-  backoff_ = owner_.options().min_backoff;
-  counters_.connected.store(true, std::memory_order_relaxed);
+  ++generation_;
+  set_up(true);
   counters_.connects.fetch_add(1, std::memory_order_relaxed);
   const TransportOptions& o = owner_.options();
   peerpb::Hello hello;
@@ -365,6 +431,7 @@ void OutboundLink::on_connected() {
   hello.set_cluster_token(o.cluster_token);
   hello.set_name(o.name);
   for (const std::string& url : o.client_urls) hello.add_client_urls(url);
+  hello.set_stream(stream_);
   write_buffer_.clear();
   append_frame(write_buffer_, FrameType::hello, hello.SerializeAsString());
   writing_ = false;
@@ -421,43 +488,40 @@ void OutboundLink::write_more() {
 }
 
 void OutboundLink::fail(const std::string& why) {
-  if (state_ == State::closed) return;
-  const bool was_connected = state_ == State::connected;
-  if (was_connected) {
-    spdlog::info("peer {} ({}): {}; reconnecting", peer_.name, peer_.address.to_string(), why);
-  } else {
-    spdlog::debug("peer {} ({}): {}", peer_.name, peer_.address.to_string(), why);
-  }
+  if (state_ != State::connected) return;
+  spdlog::info("peer {} ({}, {} stream): {}; redialling", peer_.name, peer_.address.to_string(),
+               stream_name(), why);
+  broken_ = true;
   ++generation_;
   asio::error_code ignored;
   socket_.close(ignored);
-  counters_.connected.store(false, std::memory_order_relaxed);
+  set_up(false);
+  drop_queue();
+  write_buffer_.clear();
+  writing_ = false;
+  owner_.report_unreachable(peer_.id);
+  redial();
+}
+
+void OutboundLink::drop_queue() {
   counters_.dropped_not_connected.fetch_add(queue_.size(), std::memory_order_relaxed);
   queue_.clear();
   queued_bytes_ = 0;
-  write_buffer_.clear();
-  writing_ = false;
-  state_ = State::backoff;
-  owner_.report_unreachable(peer_.id);
-  // Exponential backoff with jitter, so restarted nodes do not reconnect in lockstep.
-  const auto wait = std::chrono::milliseconds(
-      std::uniform_int_distribution<long>(backoff_.count() / 2, backoff_.count())(owner_.jitter));
-  backoff_ = std::min(backoff_ * 2, owner_.options().max_backoff);
-  backoff_timer_.expires_after(wait);
-  backoff_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec && state_ == State::backoff) connect();
-  });
+}
+
+void OutboundLink::set_up(bool up) {
+  counters_.stream_up[stream_].store(up, std::memory_order_relaxed);
 }
 
 void OutboundLink::close() {
   state_ = State::closed;
   ++generation_;
   asio::error_code ignored;
-  backoff_timer_.cancel();
-  connect_timer_.cancel();
+  redial_timer_.cancel();
+  abandon_dials(Clock::time_point::max());
   delay_.cancel();
   socket_.close(ignored);
-  counters_.connected.store(false, std::memory_order_relaxed);
+  set_up(false);
 }
 
 // ---------------------------------------------------------------- InboundSession
@@ -548,7 +612,11 @@ bool InboundSession::handle(const FrameView& frame) {
     if (owner_.counters_of(hello.from()) == nullptr) {
       return reject(fmt::format("node {:x} is not a member", hello.from()), true);
     }
+    if (!peerpb::Stream_IsValid(hello.stream())) {
+      return reject(fmt::format("unknown stream {}", static_cast<int>(hello.stream())), true);
+    }
     peer_ = hello.from();
+    stream_ = hello.stream();
     hello_timer_.cancel();
     owner_.adopt(shared_from_this(), hello);
     return true;
@@ -609,12 +677,17 @@ void PeerTransport::start() {
   }
   listen_port_ = acceptor.local_endpoint().port();
   for (const PeerAddress& p : options_.peers) {
-    impl_->links[p.id] = std::make_unique<OutboundLink>(*impl_, p, *peer_counters_.at(p.id));
+    for (const peerpb::Stream stream : {peerpb::MESSAGES, peerpb::APPENDS}) {
+      impl_->links[p.id][stream] =
+          std::make_unique<OutboundLink>(*impl_, p, stream, *peer_counters_.at(p.id));
+    }
     impl_->inbound_delay[p.id] = std::make_unique<DelayLine>(
         impl_->io, [this](std::vector<raft::Message>&& due) { deliver_(std::move(due)); });
   }
   impl_->accept_loop.start();
-  for (auto& [id, link] : impl_->links) link->start();
+  for (auto& [id, pair] : impl_->links) {
+    for (auto& link : pair) link->start();
+  }
   impl_->started = true;
   if (!options_.own_thread) return;
   impl_->thread = std::thread([this] {
@@ -651,9 +724,13 @@ void PeerTransport::send_now(std::vector<raft::Message>&& messages) {
   // Queue everything first, then write once per link: one frame carries each link's share.
   for (raft::Message& m : messages) {
     auto it = impl_->links.find(m.to);
-    if (it != impl_->links.end()) it->second->enqueue(std::move(m));
+    if (it == impl_->links.end()) continue;
+    it->second[raft::rides_append_stream(m.type) ? peerpb::APPENDS : peerpb::MESSAGES]->enqueue(
+        std::move(m));
   }
-  for (auto& [id, link] : impl_->links) link->write_more();
+  for (auto& [id, pair] : impl_->links) {
+    for (auto& link : pair) link->write_more();
+  }
 }
 
 asio::io_context& PeerTransport::io_context() { return impl_->io; }

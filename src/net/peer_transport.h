@@ -6,16 +6,21 @@
 // and its disk writes share one thread, and a message goes from the core to the socket, or
 // from the socket to the core, with no thread hand-off on the way.
 //
-// Each node dials every peer once and uses that connection only to send; it accepts the
-// peers' connections only to receive. So each direction of each link is its own TCP
-// stream, which is what the per-direction fault hooks and one-way cuts need. Every
-// connection starts with a Hello frame (who dials whom, in which cluster); a dialer that
-// is not a member, or is from another cluster, is refused. Messages to a peer wait in a
-// bounded queue; what queues up while a write is in flight goes out as one frame (one
-// write), so a busy leader sends few large writes. A failed connection is retried with
-// exponential backoff; its queue is dropped (Raft retransmits) and the core is told the
-// peer is unreachable. A malformed frame closes its connection, is logged and counted,
-// and nothing else changes.
+// Each node dials every peer twice and uses those connections only to send; it accepts the
+// peers' connections only to receive. So each direction of each link is its own pair of TCP
+// streams, which is what the per-direction fault hooks and one-way cuts need. The pair is
+// etcd's: appends and snapshots travel on one stream, heartbeats, votes and every response
+// on the other, so a heartbeat never waits behind a stalled append (raft::
+// rides_append_stream; the simulator splits its links the same way). Every connection
+// starts with a Hello frame (who dials whom, in which cluster, for which stream); a dialer
+// that is not a member, or is from another cluster, is refused. Messages to a peer wait in
+// a bounded queue per stream; what queues up while a write is in flight goes out as one
+// frame (one write), so a busy leader sends few large writes. A broken connection is
+// redialled at once and then every redial_interval, several dials in flight, so the link
+// comes back within about one redial interval of a heal whatever the round trip; what it
+// had queued is dropped (Raft retransmits) and the core is told the peer is unreachable.
+// A malformed frame closes its connection, is logged and counted, and nothing else
+// changes.
 #pragma once
 
 #include <atomic>
@@ -60,18 +65,19 @@ struct TransportOptions {
   std::size_t max_queued_bytes = 64u << 20;  // per peer
   std::size_t max_batch_bytes = 4u << 20;    // one frame's worth of messages
   std::uint32_t max_frame_payload = kDefaultMaxFramePayload;
-  // Redial a lost peer quickly: after a partition heals, a node rejoins within about one
-  // connect timeout plus one backoff (etcd's peer streams redial every 100 ms). A dial is
-  // one SYN, so trying often costs nothing.
-  std::chrono::milliseconds min_backoff{25};
-  std::chrono::milliseconds max_backoff{200};
+  // A stream that is down is redialled this often (etcd's peer streams: every 100 ms). A
+  // dial is one SYN, so trying often costs nothing, and a new dial does not wait for the
+  // previous one: a SYN lost to a cut would hold a lone dial until the kernel resent it
+  // (1 s later, then 3 s), long after the link healed.
+  std::chrono::milliseconds redial_interval{100};
   std::chrono::milliseconds hello_timeout{5000};
   // Connections that have not said hello yet, at most: one more is closed at once (a
   // refused hello), so strangers cannot take every file descriptor. A member that redials
   // says hello within a round trip, so it rarely counts for long.
   std::size_t max_pending_hellos = 64;
-  // A connect whose SYN was lost (a cut or lossy link) would otherwise wait for the
-  // kernel's SYN retries, up to two minutes, long after the link healed.
+  // A dial unanswered this long is abandoned. It is also how long messages queue for a
+  // stream being (re)dialled: after it, they are dropped until a dial gets through, and the
+  // core is told the peer is unreachable.
   std::chrono::milliseconds connect_timeout{500};
   // Data unacknowledged this long closes the connection (TCP_USER_TIMEOUT), so a link that
   // stalled in retransmission backoff is redialled instead of resuming seconds after a heal.
@@ -93,8 +99,11 @@ struct PeerCounters {
   std::atomic<std::uint64_t> dropped_by_fault_inbound{0};
   std::atomic<std::uint64_t> dropped_queue_full{0};
   std::atomic<std::uint64_t> dropped_not_connected{0};
-  std::atomic<std::uint64_t> connects{0};
-  std::atomic<bool> connected{false};
+  std::atomic<std::uint64_t> connects{0};  // both streams' connections
+  std::atomic<bool> stream_up[2]{};        // by peerpb::Stream: messages, appends
+
+  // Both streams to the peer are up.
+  bool connected() const { return stream_up[0].load() && stream_up[1].load(); }
 };
 
 struct TransportCounters {

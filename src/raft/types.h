@@ -95,6 +95,13 @@ enum class MessageType : std::uint8_t {
 std::string_view to_string(MessageType t);
 bool is_local(MessageType t);
 bool is_response(MessageType t);
+// Whether a message travels on a link's append stream. etcd's transport gives each
+// direction of a link two streams: appends (and snapshots) on one, heartbeats, votes and
+// every response on the other, so a stalled append stream does not hold heartbeats up.
+// faultline's transport and the simulator's network split their links the same way.
+inline bool rides_append_stream(MessageType t) {
+  return t == MessageType::app || t == MessageType::snap;
+}
 
 // Marks a vote request made by a leadership-transfer campaign: voters bypass the lease.
 inline constexpr std::string_view kCampaignTransfer = "CampaignTransfer";

@@ -218,7 +218,7 @@ std::string Server::render_metrics() const {
   per_peer("etcd_network_peer_received_bytes_total", "counter", "Bytes received from a peer.",
            "From", [](const net::PeerCounters& c) { return c.bytes_received.load(); });
   per_peer("faultline_peer_connected", "gauge", "Whether the connection to a peer is up.", "To",
-           [](const net::PeerCounters& c) { return c.connected.load() ? 1 : 0; });
+           [](const net::PeerCounters& c) { return c.connected() ? 1 : 0; });
   out +=
       "# HELP faultline_peer_messages_dropped_total Raft messages dropped by the transport.\n"
       "# TYPE faultline_peer_messages_dropped_total counter\n";

@@ -277,9 +277,8 @@ void Simulation::send(int node, std::vector<raft::Message>& messages) {
     const int to = static_cast<int>(m.to) - 1;
     if (to < 0 || to >= n_nodes || to == node) continue;
     Micros arrivals[2];
-    const auto channel = m.type == raft::MessageType::app || m.type == raft::MessageType::snap
-                             ? LinkMatrix::Channel::append
-                             : LinkMatrix::Channel::message;
+    const auto channel = raft::rides_append_stream(m.type) ? LinkMatrix::Channel::append
+                                                           : LinkMatrix::Channel::message;
     const int copies = links_.transmit(node, to, channel, now_, rng_, arrivals);
     ++stats_.messages_sent;
     if (m.type == raft::MessageType::snap) {
