@@ -2,7 +2,7 @@
 # Regenerates what docs/results.md shows: every figure (docs/figures/*.png) and every table
 # (docs/results/*.txt), from runs made here and now. The simulator parts take a few minutes;
 # as root the lab parts follow (real etcd and faultline clusters in network namespaces,
-# about 80 minutes, 65 of them the atlas on real clusters). Run it on a quiet machine: the
+# about 100 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
 # lab runs in real time, and a machine busy with other work starves the nodes' timers and
 # adds elections of its own.
 #   scripts/results.sh              # everything it can (the lab only as root)
@@ -108,7 +108,11 @@ cp "$work/atlas-3-lab-png/atlas-topologies.png" "$figures/atlas-3-lab-topologies
 echo "results: $figures/atlas-3-lab-topologies.png"
 table atlas-5-lab "$faultline" explore --nodes 5 --lab --sample 30 --duration 15s \
   --out "$work/atlas-5-lab"
-# faultline serve on every 3-node case, textbook Raft included (about 17 minutes).
+# faultline serve on every 3-node case, textbook Raft included, on loopback (the transport's
+# own cuts) and in namespaces (nftables, as for etcd): about 17 minutes each.
 table atlas-3-lab-faultline "$faultline" explore --nodes 3 --lab --system faultline \
   --net loopback -p raft -p etcd-3.4 -p etcd-3.5 -p prevote --duration 10s \
   --out "$work/atlas-3-lab-faultline"
+table atlas-3-lab-faultline-ns "$faultline" explore --nodes 3 --lab --system faultline \
+  -p raft -p etcd-3.4 -p etcd-3.5 -p prevote --duration 10s \
+  --out "$work/atlas-3-lab-faultline-ns"
