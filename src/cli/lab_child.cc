@@ -1,10 +1,11 @@
 #include "cli/lab_child.h"
 
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+
+#include "lab/runner.h"
 
 namespace faultline::cli {
 namespace {
@@ -16,12 +17,6 @@ std::string shell_quote(const std::string& s) {
 }
 
 }  // namespace
-
-std::string self_binary() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "faultline";
-}
 
 std::optional<std::filesystem::path> make_temp_folder(const std::string& prefix) {
   std::string t = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
@@ -35,7 +30,7 @@ std::string finding_label(const std::string& violation) {
 
 LabChild run_lab_child(const std::vector<std::string>& args) {
   LabChild child;
-  child.command = shell_quote(self_binary()) + " lab";
+  child.command = shell_quote(lab::self_binary()) + " lab";
   for (const auto& a : args) child.command += " " + shell_quote(a);
   child.command += " --json";
   std::fflush(nullptr);  // the child shares stdout and stderr

@@ -20,9 +20,6 @@ struct LabChild {
 // `args` follow `faultline lab`; `--json` is added.
 LabChild run_lab_child(const std::vector<std::string>& args);
 
-// This binary's path (/proc/self/exe), or "faultline".
-std::string self_binary();
-
 // A new folder "<prefix>-XXXXXX" in the temporary directory for a campaign's scenario files
 // and records; nullopt if none could be made.
 std::optional<std::filesystem::path> make_temp_folder(const std::string& prefix);

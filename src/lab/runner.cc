@@ -263,6 +263,12 @@ std::vector<std::string> lab_leftovers(bool all) {
 std::vector<std::string> clean_leftovers(bool all) { return remove_leftovers(lab_leftovers(all)); }
 
 // Per process: two loopback labs must not share addresses.
+std::string self_binary() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "faultline";
+}
+
 std::string loopback_subnet() { return "127.0." + std::to_string(20 + ::getpid() % 200); }
 
 std::optional<std::string> check_lab(LabOptions& o) {
@@ -339,11 +345,7 @@ LabResult run_lab(const LabOptions& options) {
   plan.seed = o.seed;
   plan.work_dir = std::filesystem::temp_directory_path() / ("faultline-lab-" + plan.run_id);
   std::filesystem::remove_all(plan.work_dir);
-  char self[4096];
-  ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  plan.faultline_binary = !o.faultline_binary.empty() ? o.faultline_binary
-                          : len > 0 ? std::string(self, static_cast<std::size_t>(len))
-                                    : "faultline";
+  plan.faultline_binary = !o.faultline_binary.empty() ? o.faultline_binary : self_binary();
   plan.etcd_binary = o.etcd_binary;
 
   const auto setup_start = Clock::now();

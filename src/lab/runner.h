@@ -81,6 +81,10 @@ LabResult run_lab(const LabOptions& options);
 // pid: node k listens on 127.0.<x>.k.
 std::string loopback_subnet();
 
+// This binary's path (/proc/self/exe), or "faultline": what runs `faultline serve` in the
+// lab and `faultline lab` in a campaign's child.
+std::string self_binary();
+
 // The profile name the record carries: "etcd-3.4" for faultline, "etcd" or
 // "etcd --pre-vote" for etcd.
 std::string record_profile(const LabOptions& options);
