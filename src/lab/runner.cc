@@ -262,13 +262,13 @@ std::vector<std::string> lab_leftovers(bool all) {
 
 std::vector<std::string> clean_leftovers(bool all) { return remove_leftovers(lab_leftovers(all)); }
 
-// Per process: two loopback labs must not share addresses.
 std::string self_binary() {
   char buf[4096];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "faultline";
 }
 
+// Per process: two loopback labs must not share addresses.
 std::string loopback_subnet() { return "127.0." + std::to_string(20 + ::getpid() % 200); }
 
 std::optional<std::string> check_lab(LabOptions& o) {

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -133,6 +134,8 @@ class OutboundLink {
   PeerTransport::Impl& owner_;
   PeerAddress peer_;
   peerpb::Stream stream_;
+  std::optional<tcp::endpoint> remote_;      // none: the peer's address is not an IP address
+  std::optional<asio::ip::address> source_;  // bound before connecting (options' source)
   PeerCounters& counters_;
   tcp::socket socket_;
   asio::steady_timer redial_timer_;
@@ -297,7 +300,21 @@ OutboundLink::OutboundLink(PeerTransport::Impl& owner, const PeerAddress& peer,
       delay_(owner.io, [this](std::vector<raft::Message>&& due) {
         for (raft::Message& m : due) push(std::move(m));
         write_more();
-      }) {}
+      }) {
+  // Parsed once: a stream that is down dials every redial_interval.
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(peer_.address.host, ec);
+  if (ec) {
+    spdlog::debug("peer {}: bad peer address {}", peer_.name, peer_.address.host);
+  } else {
+    remote_ = tcp::endpoint(address, peer_.address.port);
+  }
+  const std::string& source = owner.options().source_address;
+  if (!source.empty()) {
+    const auto parsed = asio::ip::make_address(source, ec);
+    if (!ec) source_ = parsed;
+  }
+}
 
 void OutboundLink::enqueue(raft::Message&& m) {
   const Verdict v = owner_.transport.faults().judge(peer_.id, Direction::outbound);
@@ -364,28 +381,19 @@ void OutboundLink::abandon_dials(Clock::time_point cutoff) {
 }
 
 void OutboundLink::dial() {
-  const TransportOptions& o = owner_.options();
+  if (!remote_) return;
   asio::error_code ec;
-  const auto address = asio::ip::make_address(peer_.address.host, ec);
-  if (ec) {
-    spdlog::debug("peer {}: bad peer address {}", peer_.name, peer_.address.host);
-    return;
-  }
-  const tcp::endpoint remote(address, peer_.address.port);
   auto socket = std::make_unique<tcp::socket>(owner_.io);
-  socket->open(remote.protocol(), ec);
-  if (!ec && !o.source_address.empty()) {
-    const auto source = asio::ip::make_address(o.source_address, ec);
-    if (!ec) socket->bind(tcp::endpoint(source, 0), ec);
-  }
+  socket->open(remote_->protocol(), ec);
+  if (!ec && source_) socket->bind(tcp::endpoint(*source_, 0), ec);
   if (ec) {
     spdlog::debug("peer {}: cannot open a socket: {}", peer_.name, ec.message());
     return;
   }
   const std::uint64_t id = ++next_dial_;
   tcp::socket& s = *socket;
-  dials_.push_back({id, Clock::now() + o.connect_timeout, std::move(socket)});
-  s.async_connect(remote, [this, id](const asio::error_code& error) {
+  dials_.push_back({id, Clock::now() + owner_.options().connect_timeout, std::move(socket)});
+  s.async_connect(*remote_, [this, id](const asio::error_code& error) {
     const auto it =
         std::find_if(dials_.begin(), dials_.end(), [id](const Dial& d) { return d.id == id; });
     if (it == dials_.end()) return;  // abandoned, or another dial got through first

@@ -55,6 +55,20 @@ raft::Message heartbeat(raft::NodeId from, raft::NodeId to, raft::Index commit) 
   return m;
 }
 
+// Node `i` (0 or 1) of two on 127.0.0.1, listening on ports[i], its peer on the other.
+TransportOptions node_options(int i, const std::uint16_t ports[2]) {
+  TransportOptions o;
+  o.self = static_cast<raft::NodeId>(i + 1);
+  o.name = "n" + std::to_string(i + 1);
+  o.cluster_token = "token";
+  o.listen = {"127.0.0.1", ports[i]};
+  const int other = 1 - i;
+  o.peers = {{static_cast<raft::NodeId>(other + 1),
+              "n" + std::to_string(other + 1),
+              {"127.0.0.1", ports[other]}}};
+  return o;
+}
+
 class TwoNodes : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -62,16 +76,8 @@ class TwoNodes : public ::testing::Test {
     ports_[0] = ports[0];
     ports_[1] = ports[1];
     for (int i = 0; i < 2; ++i) {
-      TransportOptions o;
-      o.self = static_cast<raft::NodeId>(i + 1);
-      o.name = "n" + std::to_string(i + 1);
-      o.cluster_token = "token";
-      o.listen = {"127.0.0.1", ports_[i]};
+      TransportOptions o = node_options(i, ports_);
       o.source_address = "127.0.0.1";
-      const int other = 1 - i;
-      o.peers = {{static_cast<raft::NodeId>(other + 1),
-                  "n" + std::to_string(other + 1),
-                  {"127.0.0.1", ports_[other]}}};
       o.redial_interval = 20ms;
       o.fault_seed = 42;
       o.max_pending_hellos = max_pending_hellos_;
@@ -80,8 +86,8 @@ class TwoNodes : public ::testing::Test {
           [](raft::NodeId) {});
       transports_[i]->start();
     }
-    // Node 1 dialled node 2 before node 2 listened, and messages to a peer in reconnect
-    // backoff are dropped by design: wait until both links are up.
+    // Node 1 dialled node 2 before node 2 listened, and messages to a stream that has been
+    // down for a dial timeout are dropped by design: wait until both links are up.
     const auto deadline = Clock::now() + 5s;
     while (Clock::now() < deadline && !(transports_[0]->peer_counters(2)->connected() &&
                                         transports_[1]->peer_counters(1)->connected())) {
@@ -309,7 +315,8 @@ TEST_F(TwoNodesFewPendingHellos, ConnectionsWaitingForAHelloAreCapped) {
 // to a listener whose accept queue is full, which drops every SYN as a cut does; once it
 // is gone and node 2 listens, node 1 must be back within about a redial interval.
 TEST(PeerTransport, ALostSynDoesNotHoldTheLinkBackAfterTheHeal) {
-  const auto ports = faultline::testing::free_ports(2);
+  const auto free = faultline::testing::free_ports(2);
+  const std::uint16_t ports[2] = {free[0], free[1]};
   const auto loopback = asio::ip::make_address("127.0.0.1");
   asio::io_context io;
   asio::ip::tcp::acceptor hole(io);
@@ -321,14 +328,7 @@ TEST(PeerTransport, ALostSynDoesNotHoldTheLinkBackAfterTheHeal) {
   filler.connect(hole.local_endpoint());  // the one place in the queue: it is now full
 
   auto options = [&](int i) {
-    TransportOptions o;
-    o.self = static_cast<raft::NodeId>(i + 1);
-    o.name = "n" + std::to_string(i + 1);
-    o.cluster_token = "token";
-    o.listen = {"127.0.0.1", ports[i]};
-    o.peers = {{static_cast<raft::NodeId>(2 - i),
-                "n" + std::to_string(2 - i),
-                {"127.0.0.1", ports[1 - i]}}};
+    TransportOptions o = node_options(i, ports);
     o.connect_timeout = 3000ms;  // no rescue by giving up on a dial either
     return o;
   };
