@@ -2,6 +2,7 @@
 #include "sim/link_matrix.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace faultline::sim {
 
@@ -10,47 +11,92 @@ LinkMatrix::LinkMatrix(int nodes, const LinkParams& defaults)
   for (auto& l : links_) l.params = defaults;
 }
 
-void LinkMatrix::set_up(int from, int to, bool up) { at(from, to).up = up; }
+void LinkMatrix::set_up(int from, int to, bool up) {
+  Link& l = at(from, to);
+  if (l.up != up) cut_links_ += up ? -1 : 1;
+  l.up = up;
+}
 
 void LinkMatrix::set_params(int from, int to, const LinkParams& params) {
   at(from, to).params = params;
 }
 
-LinkMatrix::Healed LinkMatrix::heal(int from, int to, Micros now, Rng& rng) {
-  Link& l = at(from, to);
-  const bool was_cut = !l.up;
-  l.up = true;
-  l.params = defaults_;
-  l.held_until = 0;
-  l.broken_until = 0;
+const LinkMatrix::Healed::Resume* LinkMatrix::Healed::find(int from, int to,
+                                                           Channel channel) const {
+  for (const Resume& r : resumes)
+    if (r.from == from && r.to == to && r.channel == channel) return &r;
+  return nullptr;
+}
+
+LinkMatrix::Healed LinkMatrix::heal(const std::vector<std::pair<int, int>>& links, Micros now,
+                                    Rng& rng) {
+  std::vector<bool> was_cut(links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    Link& l = at(links[i].first, links[i].second);
+    was_cut[i] = !l.up;
+    if (was_cut[i]) --cut_links_;
+    l.up = true;
+    l.params = defaults_;
+    l.held_until = 0;
+    l.broken_until = 0;
+  }
+  auto cut_here = [&](int from, int to) {
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (was_cut[i] && links[i] == std::pair{from, to}) return true;
+    return false;
+  };
   Healed h;
-  if (!was_cut) return h;
-  for (int c = 0; c < kChannels; ++c) {
-    Link::Stream& s = l.streams[c];
-    if (s.stalled_since >= 0) {
-      // The first retransmission at or after the heal gets through, unless the connection
-      // gives up before it is due.
-      Micros due = s.stalled_since;
-      for (Micros rto = kStreamMinRtoUs; due < now; rto *= 2) due += rto;
-      if (due < s.stalled_since + kStreamGiveUpUs) {
-        h.resume_at[c] = due;
-        h.epoch[c] = ++s.epoch;
-        continue;
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    if (!was_cut[i]) continue;
+    const auto [from, to] = links[i];
+    const bool acks_through = at(to, from).up;
+    for (int c = 0; c < kChannels; ++c) {
+      Link::Stream& s = at(from, to).streams[c];
+      if (acks_through) {
+        recover(s, from, to, static_cast<Channel>(c), now, rng, h);
+      } else if (s.stalled_since >= 0 || s.gave_up_at >= 0) {
+        s.acks_lost = true;  // the segments get through now, their acknowledgements not yet
       }
-      give_up(s, h.lost);
     }
-    if (s.gave_up_at >= 0) {
-      // Redials fail while the link is cut, one per kStreamReconnectUs at a phase of their
-      // own; the first after the heal gets through.
-      Micros redial =
-          s.gave_up_at + 1 +
-          static_cast<Micros>(rng.below(static_cast<std::uint64_t>(kStreamReconnectUs)));
-      while (redial < now) redial += kStreamReconnectUs;
-      s.reconnect_at = redial;
-      s.gave_up_at = -1;
+    // The reverse direction's streams that waited only for acknowledgements over this link
+    // (when the reverse link was cut too and heals now, its own heal above or below frees
+    // them: once).
+    if (!acks_through || cut_here(to, from)) continue;
+    for (int c = 0; c < kChannels; ++c) {
+      Link::Stream& s = at(to, from).streams[c];
+      if (s.acks_lost) recover(s, to, from, static_cast<Channel>(c), now, rng, h);
     }
   }
   return h;
+}
+
+void LinkMatrix::recover(Link::Stream& s, int from, int to, Channel channel, Micros now, Rng& rng,
+                         Healed& h) {
+  const bool acks_lost = std::exchange(s.acks_lost, false);
+  if (acks_lost && s.held.empty() && now < s.stalled_since + kStreamMinRtoUs) {
+    s.stalled_since = -1;  // before the first timeout: the next acknowledgement frees all
+    return;
+  }
+  if (s.stalled_since >= 0) {
+    // The first retransmission at or after the heal gets through, unless the connection
+    // gives up before it is due.
+    Micros due = s.stalled_since;
+    for (Micros rto = kStreamMinRtoUs; due < now; rto *= 2) due += rto;
+    if (due < s.stalled_since + kStreamGiveUpUs) {
+      h.resumes.push_back({from, to, channel, due, ++s.epoch});
+      return;
+    }
+    give_up(s, h.lost);
+  }
+  if (s.gave_up_at >= 0) {
+    // Redials fail while the link is cut, one per kStreamReconnectUs at a phase of their
+    // own; the first after the heal gets through.
+    Micros redial = s.gave_up_at + 1 +
+                    static_cast<Micros>(rng.below(static_cast<std::uint64_t>(kStreamReconnectUs)));
+    while (redial < now) redial += kStreamReconnectUs;
+    s.reconnect_at = redial;
+    s.gave_up_at = -1;
+  }
 }
 
 void LinkMatrix::give_up(Link::Stream& s, std::vector<std::uint32_t>& lost) {
@@ -69,6 +115,11 @@ std::vector<std::pair<std::uint32_t, Micros>> LinkMatrix::release(int from, int 
   // Cut again since the heal (the try is lost: a later heal schedules the next one), or
   // the connection was reset meanwhile.
   if (epoch != s.epoch || !l.up || s.stalled_since < 0) return out;
+  if (!at(to, from).up) {
+    // The try arrives but its acknowledgement is lost: the reverse link's heal resumes it.
+    s.acks_lost = true;
+    return out;
+  }
   s.stalled_since = -1;
   out.reserve(s.held.size());
   for (std::uint32_t slot : s.held) {
@@ -137,6 +188,23 @@ Micros LinkMatrix::stream_redial(double loss, Rng& rng) {
   return waited;
 }
 
+int LinkMatrix::unacknowledged(Link::Stream& s, Micros now) {
+  if (s.gave_up_at >= 0) return 0;  // closed; a redial's handshake cannot complete
+  if (now < s.reconnect_at) {
+    s.gave_up_at = now;  // cut before the redial got through: it goes on redialling
+    s.acks_lost = true;
+    return 0;
+  }
+  if (s.stalled_since < 0) {
+    s.stalled_since = now;  // the first segment that will not be acknowledged
+    s.acks_lost = true;
+  }
+  if (now >= s.stalled_since + kStreamGiveUpUs) return 0;  // closed: lost
+  // Inside the window open before the first timeout, unless something is held already.
+  if (!s.acks_lost || !s.held.empty() || now >= s.stalled_since + kStreamMinRtoUs) return kHeld;
+  return kSent;
+}
+
 int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng,
                          Micros arrivals[2]) {
   Link& l = at(from, to);
@@ -152,7 +220,11 @@ int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng
     // Past the give-up the connection is closed: lost (what it held is lost at the heal).
     return now < s.stalled_since + kStreamGiveUpUs ? kHeld : 0;
   }
-  if (s.stalled_since >= 0) return kHeld;  // healed: waits for the try that gets through
+  if (stream && cut_links_ > 0 && !at(to, from).up) {
+    if (const int fate = unacknowledged(s, now); fate != kSent) return fate;
+  } else if (s.stalled_since >= 0) {
+    return kHeld;  // healed: waits for the try that gets through
+  }
   if (stream && now < std::max(l.broken_until, s.reconnect_at))
     return 0;  // given up and redialled: lost with it
   Micros retransmission = 0;

@@ -29,18 +29,31 @@ class LinkMatrix {
   enum class Channel : std::uint8_t { append = 0, message = 1 };
   static constexpr int kChannels = 2;
 
-  // What a heal did to the messages a cut link holds (stream loss model), per channel.
+  // What a heal did to the messages cut links hold (stream loss model).
   struct Healed {
-    // When the retransmission that gets through is due (-1: none); release() it then, with
+    // A stalled channel whose retransmission gets through at `at`: release() it then, with
     // this epoch.
-    Micros resume_at[kChannels] = {-1, -1};
-    std::uint32_t epoch[kChannels] = {0, 0};
+    struct Resume {
+      int from;
+      int to;
+      Channel channel;
+      Micros at;
+      std::uint32_t epoch;
+    };
+    std::vector<Resume> resumes;      // in the order the links were healed
     std::vector<std::uint32_t> lost;  // held messages the connections gave up with
+    // The resume of one channel (nullptr: it comes back at once, or not yet).
+    const Resume* find(int from, int to, Channel channel) const;
   };
-  // Back to up with the scenario's default parameters, at `now`.
-  Healed heal(int from, int to, Micros now, Rng& rng);
-  // The retransmission scheduled by heal() with `epoch` is due: when the link is still up,
-  // the messages the channel held, each with its arrival time, in order (else none).
+  // Back to up with the scenario's default parameters, at `now`: every link of `links` at
+  // once (so the two directions of a cut heal together), then their streams. A heal also
+  // frees the streams of the reverse direction that stalled only because their
+  // acknowledgements rode this link (see transmit()).
+  Healed heal(const std::vector<std::pair<int, int>>& links, Micros now, Rng& rng);
+  Healed heal(int from, int to, Micros now, Rng& rng) { return heal({{from, to}}, now, rng); }
+  // The retransmission scheduled by heal() with `epoch` is due: when the link and its
+  // reverse (the acknowledgements') are still up, the messages the channel held, each with
+  // its arrival time, in order (else none).
   std::vector<std::pair<std::uint32_t, Micros>> release(int from, int to, Channel channel,
                                                         std::uint32_t epoch, Micros now, Rng& rng);
   // The node crashed: its connections are closed and whatever they held is lost (returned).
@@ -64,6 +77,13 @@ class LinkMatrix {
   // lost, and so is everything sent until a redial finds the link healed (within
   // kStreamReconnectUs of the heal). A channel with nothing sent into the cut comes back
   // at once. Under the `datagram` model a cut drops each message and heals at once.
+  //
+  // A one-way cut is, for TCP, a cut of the reverse direction's connections too: their
+  // segments arrive but the acknowledgements do not. So a stream whose reverse link is cut
+  // delivers what it sends in its first retransmission timeout (the window open before the
+  // timeout collapses it), then holds the rest behind the unacknowledged segment, gives up
+  // at kStreamGiveUpUs and cannot redial (the handshake needs both directions) until the
+  // reverse link heals; that heal gives it back at its next retransmission, as a cut's does.
   static constexpr int kHeld = -1;
   int transmit(int from, int to, Channel channel, Micros now, Rng& rng, Micros arrivals[2]);
   void hold(int from, int to, Channel channel, std::uint32_t slot) {
@@ -122,11 +142,20 @@ class LinkMatrix {
       Micros gave_up_at = -1;
       Micros reconnect_at = 0;
       std::uint32_t epoch = 0;
+      bool acks_lost = false;  // stalled or given up because the reverse link is cut
     };
     Stream streams[kChannels];
   };
   // Gives up a stalled connection at its give-up time: what it held goes to `lost`.
   static void give_up(Link::Stream& s, std::vector<std::uint32_t>& lost);
+  // A stream whose acknowledgements are cut (see "A one-way cut" above) sends at `now`:
+  // 0 (lost), kHeld, or kSent: it goes out as on a healthy link.
+  static constexpr int kSent = 1;
+  static int unacknowledged(Link::Stream& s, Micros now);
+  // Segments and acknowledgements get through again at `now`: a stalled channel resumes at
+  // its next retransmission (or is given up), a given-up one is redialled.
+  static void recover(Link::Stream& s, int from, int to, Channel channel, Micros now, Rng& rng,
+                      Healed& h);
   Link& at(int from, int to) { return links_[static_cast<std::size_t>(from * nodes_ + to)]; }
   const Link& at(int from, int to) const {
     return links_[static_cast<std::size_t>(from * nodes_ + to)];
@@ -135,6 +164,7 @@ class LinkMatrix {
   int nodes_;
   LinkParams defaults_;
   std::vector<Link> links_;
+  int cut_links_ = 0;  // how many are down: none, and transmit() need not look at the reverse
 };
 
 }  // namespace faultline::sim

@@ -111,17 +111,16 @@ std::vector<int> Simulation::resolve_nodes(const std::vector<NodeRef>& refs,
 }
 
 void Simulation::heal_links(const std::vector<record::Link>& links) {
-  for (const auto& l : links) {
-    const int from = static_cast<int>(l.from) - 1;
-    const int to = static_cast<int>(l.to) - 1;
-    const LinkMatrix::Healed h = links_.heal(from, to, now_, rng_);
-    free_slots_.insert(free_slots_.end(), h.lost.begin(), h.lost.end());
-    for (int c = 0; c < LinkMatrix::kChannels; ++c)
-      if (h.resume_at[c] >= 0)
-        queue_.push(h.resume_at[c], EventType::link_resume, static_cast<std::uint32_t>(from),
-                    static_cast<std::uint64_t>(to) << 1 | static_cast<std::uint64_t>(c),
-                    h.epoch[c]);
-  }
+  std::vector<std::pair<int, int>> pairs;
+  pairs.reserve(links.size());
+  for (const auto& l : links)
+    pairs.emplace_back(static_cast<int>(l.from) - 1, static_cast<int>(l.to) - 1);
+  const LinkMatrix::Healed h = links_.heal(pairs, now_, rng_);
+  free_slots_.insert(free_slots_.end(), h.lost.begin(), h.lost.end());
+  for (const auto& r : h.resumes)
+    queue_.push(r.at, EventType::link_resume, static_cast<std::uint32_t>(r.from),
+                static_cast<std::uint64_t>(r.to) << 1 | static_cast<std::uint64_t>(r.channel),
+                r.epoch);
 }
 
 void Simulation::on_fault(std::size_t k, std::uint32_t repetition) {

@@ -1,8 +1,9 @@
 // What the literature predicts, checked on the shipped catalogue over 20 seeds per profile
 // (not one lucky seed): the seed paper's etcd findings on the cloudflare-2020 cut and on
 // an intermittently isolated follower, and Omni-Paxos' quorum-loss and constrained
-// election. Every run must also keep Raft's safety invariants, and histories with reads
-// must be linearizable. Runs go in parallel over every core. Labelled slow.
+// election; and what TCP makes of a one-way cut. Every run must also keep Raft's safety
+// invariants, and histories with reads must be linearizable. Runs go in parallel over every core.
+// Labelled slow.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -56,15 +57,19 @@ std::uint64_t cut_node_term_rise(const record::RunRecord& r) {
 }
 
 // Runs `scenario` for `profile` over kSeeds seeds (in parallel), once per test binary.
+// With `datagram`, under the loss model that drops messages one by one instead of
+// stalling TCP streams (the textbook models' network).
 const std::vector<RunFacts>& runs(const std::string& scenario_name, const std::string& profile,
-                                  double read_share = -1) {
+                                  double read_share = -1, bool datagram = false) {
   static std::map<std::string, std::vector<RunFacts>> cache;
   static std::map<std::string, Scenario> scenarios;
-  const std::string key = scenario_name + "/" + profile + "/" + std::to_string(read_share);
+  const std::string key = scenario_name + "/" + profile + "/" + std::to_string(read_share) +
+                          (datagram ? "/datagram" : "");
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   Scenario& s = scenarios[key];
   s = parse_scenario_file(find_scenario(scenario_name));
   if (read_share >= 0) s.workload.read_share = read_share;
+  if (datagram) s.network.loss_model = LinkParams::LossModel::datagram;
   const std::uint64_t seeds = read_share >= 0 ? 3 : kSeeds;
   std::vector<RunFacts> facts(seeds);
   parallel_for(seeds, 0, [&](std::size_t i) {
@@ -139,6 +144,38 @@ TEST(Cloudflare2020, Etcd35HasNoElectionAndNoTermRise) {
   }
 }
 
+// follower[0]'s packets to the leader are dropped, the other way is up. Dropping messages,
+// the follower still hears every heartbeat: nothing happens, whatever the profile.
+TEST(OneWay, AModelOfMessagesSeesNothingHappen) {
+  for (const char* profile : {"raft", "etcd-3.4", "etcd-3.5"}) {
+    for (const auto& f : runs("one-way", profile, -1, true)) {
+      EXPECT_EQ(f.summary.during.elections + f.summary.after.elections, 0)
+          << profile << " " << where(f);
+      EXPECT_EQ(f.cut_node_term_rise, 0u) << profile << " " << where(f);
+    }
+  }
+}
+
+// Over TCP the leader's streams to the follower lose their acknowledgements and stall 0.2 s
+// into the cut: it is the cloudflare cut, with the cloudflare outcome for every profile.
+TEST(OneWay, OverTcpItIsTheCloudflareCut) {
+  for (const auto& f : runs("one-way", "raft")) {
+    EXPECT_GE(f.summary.during.elections, 1) << where(f);
+    EXPECT_GE(f.cut_node_term_rise, 1u) << where(f);
+  }
+  for (const auto& f : runs("one-way", "etcd-3.4")) {
+    ASSERT_EQ(f.heals.size(), 1u);
+    EXPECT_EQ(f.summary.during.elections, 0) << where(f);
+    EXPECT_EQ(f.summary.after.elections, 1) << where(f);
+    EXPECT_EQ(elections_in(f.summary, f.heals[0], f.heals[0] + 3'000'000), 1) << where(f);
+    EXPECT_GE(f.cut_node_term_rise, 20u) << where(f) << ": about one campaign per timeout";
+  }
+  for (const auto& f : runs("one-way", "etcd-3.5")) {
+    EXPECT_EQ(f.summary.during.elections + f.summary.after.elections, 0) << where(f);
+    EXPECT_EQ(f.cut_node_term_rise, 0u) << where(f);
+  }
+}
+
 TEST(LeaderCrash, EveryProfileElectsExactlyOneNewLeaderWithinThreeTimeouts) {
   for (const char* profile : {"raft", "etcd-3.4", "etcd-3.5"}) {
     for (const auto& f : runs("leader-crash", profile)) {
@@ -194,7 +231,7 @@ TEST(ConstrainedElection, EveryRaftVariantDeadlocks) {
 TEST(Safety, EveryCatalogueScenarioWithReadsStaysSafeAndLinearizable) {
   for (const char* scenario :
        {"leader-crash", "cloudflare-2020", "intermittent-full", "flapping-link", "quorum-loss",
-        "constrained-election", "chained", "lossy-link"}) {
+        "constrained-election", "chained", "lossy-link", "one-way"}) {
     for (const char* profile : {"raft", "etcd-3.4", "etcd-3.5", "thesis-prevote"}) {
       for (const auto& f : runs(scenario, profile, 0.2))
         EXPECT_EQ(f.summary.linearizable, std::optional<bool>(true))

@@ -152,11 +152,14 @@ TEST(LinkMatrix, ACutLinkDropsOneDirectionOnly) {
   Micros at[2];
   m.set_up(0, 1, false);
   EXPECT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, 0, rng, at), 0);
-  EXPECT_EQ(m.transmit(1, 0, LinkMatrix::Channel::message, 0, rng, at), 1);
+  // Not only the first: a datagram has no acknowledgement to lose (under the stream model
+  // the reverse direction stalls too: link_matrix_test.cc, OneWayCut).
+  for (Micros t = 0; t < 5'000'000; t += 100'000)
+    EXPECT_EQ(m.transmit(1, 0, LinkMatrix::Channel::message, t, rng, at), 1);
   EXPECT_EQ(m.faulty_links(), 1);
-  EXPECT_EQ(m.heal(0, 1, 1000, rng).resume_at[1], -1) << "a datagram link comes back at once";
+  EXPECT_TRUE(m.heal(0, 1, 5'000'000, rng).resumes.empty()) << "a datagram link comes back at once";
   EXPECT_EQ(m.faulty_links(), 0);
-  EXPECT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, 1000, rng, at), 1);
+  EXPECT_EQ(m.transmit(0, 1, LinkMatrix::Channel::message, 5'000'000, rng, at), 1);
 }
 
 TEST(LinkMatrix, PacketsKeepFifoOrderDespiteJitter) {

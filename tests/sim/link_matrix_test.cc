@@ -17,6 +17,7 @@ namespace {
 
 constexpr Micros kEvery = 10'000;  // one message every 10 ms
 constexpr auto kApp = LinkMatrix::Channel::append;
+constexpr auto kMsg = LinkMatrix::Channel::message;
 constexpr int kMessages = 20'000;
 
 struct Outcome {
@@ -124,6 +125,16 @@ void cut_and_send(LinkMatrix& links, Rng& rng, Micros t = 0, std::uint32_t slot 
   links.hold(0, 1, kApp, slot);
 }
 
+// When a heal resumes `from -> to`'s channel (-1: it does not), and with which epoch.
+Micros resume_at(const LinkMatrix::Healed& h, LinkMatrix::Channel c, int from = 0, int to = 1) {
+  const auto* r = h.find(from, to, c);
+  return r ? r->at : -1;
+}
+std::uint32_t epoch(const LinkMatrix::Healed& h, LinkMatrix::Channel c, int from = 0, int to = 1) {
+  const auto* r = h.find(from, to, c);
+  return r ? r->epoch : 0;
+}
+
 // A cut under the stream model, as nftables does it to a TCP connection: the first segment
 // sent into the cut is resent 200, 600 and 1400 ms after it was first sent; a heal gives
 // the stream back at the first of those tries after it.
@@ -137,18 +148,19 @@ TEST(StreamCut, AHealGivesTheStreamBackAtTheNextRetransmissionWithEverythingInOr
   cut_and_send(links, rng, t0, 10);
   EXPECT_EQ(links.transmit(0, 1, kApp, t0 + 100'000, rng, at), LinkMatrix::kHeld);
   links.hold(0, 1, kApp, 11);
-  EXPECT_EQ(links.transmit(1, 0, kApp, t0, rng, at), 1) << "the other direction is not cut";
+  EXPECT_EQ(links.transmit(1, 0, kApp, t0, rng, at), 1)
+      << "the other direction is not cut: its segments arrive (their acknowledgements not)";
   // Healed 250 ms after the first lost segment: the try at 200 ms was lost, the one at
   // 600 ms gets through.
   const LinkMatrix::Healed h = links.heal(0, 1, t0 + 250'000, rng);
-  EXPECT_EQ(h.resume_at[0], t0 + 600'000);
+  EXPECT_EQ(resume_at(h, kApp), t0 + 600'000);
   EXPECT_TRUE(h.lost.empty());
   // Sent after the heal but before that try: it waits behind the held ones.
   EXPECT_EQ(links.transmit(0, 1, kApp, t0 + 300'000, rng, at), LinkMatrix::kHeld);
   links.hold(0, 1, kApp, 12);
-  EXPECT_TRUE(links.release(0, 1, kApp, h.epoch[0] + 1, h.resume_at[0], rng).empty())
+  EXPECT_TRUE(links.release(0, 1, kApp, epoch(h, kApp) + 1, resume_at(h, kApp), rng).empty())
       << "a release scheduled by another heal does nothing";
-  const auto out = links.release(0, 1, kApp, h.epoch[0], h.resume_at[0], rng);
+  const auto out = links.release(0, 1, kApp, epoch(h, kApp), resume_at(h, kApp), rng);
   ASSERT_EQ(out.size(), 3u);
   for (std::size_t i = 0; i < out.size(); ++i) {
     EXPECT_EQ(out[i].first, 10 + i);
@@ -168,9 +180,9 @@ TEST(StreamCut, HeartbeatsDoNotWaitBehindAStalledAppendStream) {
   ASSERT_EQ(links.transmit(0, 1, LinkMatrix::Channel::message, 80'000, rng, at), LinkMatrix::kHeld);
   links.hold(0, 1, LinkMatrix::Channel::message, 2);
   const LinkMatrix::Healed h = links.heal(0, 1, 250'000, rng);
-  EXPECT_EQ(h.resume_at[0], 600'000) << "appends: the try at 200 ms was lost";
-  EXPECT_EQ(h.resume_at[1], 280'000) << "heartbeats: their first try comes after the heal";
-  const auto beat = links.release(0, 1, LinkMatrix::Channel::message, h.epoch[1], 280'000, rng);
+  EXPECT_EQ(resume_at(h, kApp), 600'000) << "appends: the try at 200 ms was lost";
+  EXPECT_EQ(resume_at(h, kMsg), 280'000) << "heartbeats: their first try comes after the heal";
+  const auto beat = links.release(0, 1, LinkMatrix::Channel::message, epoch(h, kMsg), 280'000, rng);
   ASSERT_EQ(beat.size(), 1u);
   EXPECT_EQ(beat[0].first, 2u);
   EXPECT_EQ(links.transmit(0, 1, kApp, 300'000, rng, at), LinkMatrix::kHeld)
@@ -183,7 +195,7 @@ TEST(StreamCut, ALinkCutWithNothingSentAcrossItComesBackAtOnce) {
   Micros at[2];
   links.set_up(0, 1, false);
   const LinkMatrix::Healed h = links.heal(0, 1, 5'000'000, rng);
-  EXPECT_EQ(h.resume_at[0], -1);
+  EXPECT_EQ(resume_at(h, kApp), -1);
   EXPECT_EQ(links.transmit(0, 1, kApp, 5'000'000, rng, at), 1);
 }
 
@@ -201,7 +213,7 @@ TEST(StreamCut, PastTheGiveUpWhatWasHeldIsLostAndTheLinkReturnsWithARedial) {
         << "the connection is closed: nothing more is held";
     constexpr Micros heal = 10'000'000;
     const LinkMatrix::Healed h = l.heal(0, 1, heal, rng);
-    EXPECT_EQ(h.resume_at[0], -1);
+    EXPECT_EQ(resume_at(h, kApp), -1);
     EXPECT_EQ(h.lost, std::vector<std::uint32_t>{7});
     lost_count += static_cast<int>(h.lost.size());
     // Lost until a redial gets through, within the reconnect time after the heal.
@@ -237,12 +249,13 @@ TEST(StreamCut, CutAgainBeforeTheTryThatWouldGetThroughTheStreamWaitsForTheNextH
   Rng rng(1);
   cut_and_send(links, rng, 0, 3);
   const LinkMatrix::Healed first = links.heal(0, 1, 250'000, rng);
-  ASSERT_EQ(first.resume_at[0], 600'000);
+  ASSERT_EQ(resume_at(first, kApp), 600'000);
   links.set_up(0, 1, false);  // at 500 ms
-  EXPECT_TRUE(links.release(0, 1, kApp, first.epoch[0], first.resume_at[0], rng).empty());
+  EXPECT_TRUE(links.release(0, 1, kApp, epoch(first, kApp), resume_at(first, kApp), rng).empty());
   const LinkMatrix::Healed second = links.heal(0, 1, 1'000'000, rng);
-  EXPECT_EQ(second.resume_at[0], 1'400'000) << "the third try, 1.4 s after the first loss";
-  EXPECT_EQ(links.release(0, 1, kApp, second.epoch[0], second.resume_at[0], rng).size(), 1u);
+  EXPECT_EQ(resume_at(second, kApp), 1'400'000) << "the third try, 1.4 s after the first loss";
+  EXPECT_EQ(links.release(0, 1, kApp, epoch(second, kApp), resume_at(second, kApp), rng).size(),
+            1u);
 }
 
 TEST(StreamCut, CutAgainWhileRediallingTheConnectionStaysDownUntilTheNextHeal) {
@@ -265,7 +278,7 @@ TEST(StreamCut, CutAgainWhileRediallingTheConnectionStaysDownUntilTheNextHeal) {
   EXPECT_EQ(again.transmit(0, 1, kApp, heal + 1'000, rng2, at), 0);
   EXPECT_EQ(again.transmit(0, 1, kApp, back + 1'000, rng2, at), 0) << "still cut";
   const LinkMatrix::Healed h = again.heal(0, 1, heal + 5'000'000, rng2);
-  EXPECT_EQ(h.resume_at[0], -1);
+  EXPECT_EQ(resume_at(h, kApp), -1);
   EXPECT_TRUE(h.lost.empty());
   EXPECT_EQ(again.transmit(0, 1, kApp, heal + 5'000'000 + LinkMatrix::kStreamReconnectUs, rng2, at),
             1);
@@ -284,7 +297,108 @@ TEST(StreamCut, ACrashedNodesConnectionsLoseWhatTheyHeld) {
   std::vector<std::uint32_t> lost = links.reset_node(0);
   std::sort(lost.begin(), lost.end());
   EXPECT_EQ(lost, (std::vector<std::uint32_t>{4, 5}));
-  EXPECT_EQ(links.heal(0, 1, 300'000, rng).resume_at[0], -1) << "nothing is outstanding";
+  EXPECT_TRUE(links.heal(0, 1, 300'000, rng).resumes.empty()) << "nothing is outstanding";
+}
+
+// A one-way cut under the stream model, as nftables does it: 0 -> 1 is dropped, so the
+// connections 1 -> 0 deliver their segments but never hear the acknowledgements.
+TEST(OneWayCut, TheReverseStreamsDeliverUntilTheirFirstTimeoutThenHold) {
+  LinkParams p;
+  p.jitter_us = 0;
+  LinkMatrix links(2, p);
+  Rng rng(1);
+  Micros at[2];
+  constexpr Micros t0 = 1'000'000;
+  links.set_up(0, 1, false);
+  EXPECT_EQ(links.transmit(1, 0, kMsg, t0, rng, at), 1);
+  EXPECT_EQ(at[0], t0 + p.delay_us);
+  EXPECT_EQ(links.transmit(1, 0, kMsg, t0 + 150'000, rng, at), 1) << "the window is open";
+  EXPECT_EQ(links.transmit(1, 0, kMsg, t0 + 200'000, rng, at), LinkMatrix::kHeld)
+      << "the first timeout collapsed it";
+  links.hold(1, 0, kMsg, 8);
+  EXPECT_EQ(links.transmit(1, 0, kApp, t0 + 200'000, rng, at), 1)
+      << "the append stream stalls from its own first unacknowledged segment";
+  // Healed 250 ms after the first unacknowledged segment: the try at 200 ms got through
+  // but its acknowledgement did not; the one at 600 ms is acknowledged.
+  const LinkMatrix::Healed h = links.heal(0, 1, t0 + 250'000, rng);
+  EXPECT_EQ(resume_at(h, kMsg, 1, 0), t0 + 600'000);
+  EXPECT_EQ(resume_at(h, kApp, 1, 0), -1) << "still inside its window: freed by the next ack";
+  EXPECT_EQ(links.transmit(1, 0, kApp, t0 + 260'000, rng, at), 1);
+  EXPECT_EQ(links.transmit(1, 0, kMsg, t0 + 300'000, rng, at), LinkMatrix::kHeld);
+  links.hold(1, 0, kMsg, 9);
+  const auto out = links.release(1, 0, kMsg, epoch(h, kMsg, 1, 0), t0 + 600'000, rng);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].first, 8u);
+  EXPECT_EQ(out[1].first, 9u);
+  EXPECT_EQ(links.transmit(1, 0, kMsg, t0 + 700'000, rng, at), 1) << "it flows again";
+}
+
+TEST(OneWayCut, TheReverseStreamGivesUpAndCannotRedialUntilTheHeal) {
+  LinkParams p;
+  p.jitter_us = 0;
+  LinkMatrix links(2, p);
+  Rng rng(3);
+  Micros at[2];
+  links.set_up(0, 1, false);
+  ASSERT_EQ(links.transmit(1, 0, kMsg, 0, rng, at), 1);
+  ASSERT_EQ(links.transmit(1, 0, kMsg, 300'000, rng, at), LinkMatrix::kHeld);
+  links.hold(1, 0, kMsg, 5);
+  EXPECT_EQ(links.transmit(1, 0, kMsg, LinkMatrix::kStreamGiveUpUs, rng, at), 0)
+      << "given up: lost";
+  EXPECT_EQ(links.transmit(1, 0, kMsg, 9'000'000, rng, at), 0) << "no redial completes";
+  constexpr Micros heal = 10'000'000;
+  const LinkMatrix::Healed h = links.heal(0, 1, heal, rng);
+  EXPECT_TRUE(h.resumes.empty());
+  EXPECT_EQ(h.lost, std::vector<std::uint32_t>{5});
+  Micros back = heal;
+  while (links.transmit(1, 0, kMsg, back, rng, at) == 0) back += 1'000;
+  EXPECT_LE(back - heal, LinkMatrix::kStreamReconnectUs);
+  EXPECT_EQ(at[0], back + p.delay_us);
+}
+
+// Both directions cut: whichever heals first, each stream resumes once, when both have.
+TEST(OneWayCut, AStreamWaitsForBothDirectionsAndIsResumedOnce) {
+  for (bool together : {false, true}) {
+    LinkMatrix links(2, LinkParams{});
+    Rng rng(1);
+    Micros at[2];
+    links.set_up(0, 1, false);
+    links.set_up(1, 0, false);
+    ASSERT_EQ(links.transmit(0, 1, kApp, 0, rng, at), LinkMatrix::kHeld);
+    links.hold(0, 1, kApp, 1);
+    ASSERT_EQ(links.transmit(1, 0, kApp, 0, rng, at), LinkMatrix::kHeld);
+    links.hold(1, 0, kApp, 2);
+    std::vector<LinkMatrix::Healed::Resume> resumes;
+    if (together) {
+      resumes = links.heal({{0, 1}, {1, 0}}, 700'000, rng).resumes;
+    } else {
+      EXPECT_TRUE(links.heal(0, 1, 250'000, rng).resumes.empty())
+          << "0 -> 1's segments get through, 1 -> 0 still drops their acknowledgements";
+      EXPECT_EQ(links.transmit(0, 1, kApp, 300'000, rng, at), LinkMatrix::kHeld);
+      links.hold(0, 1, kApp, 3);
+      resumes = links.heal(1, 0, 700'000, rng).resumes;
+    }
+    ASSERT_EQ(resumes.size(), 2u) << "together " << together;
+    for (const auto& r : resumes) EXPECT_EQ(r.at, 1'400'000) << "the third try";
+    EXPECT_EQ(resumes[together ? 0 : 1].from, 0);
+    const auto out = links.release(0, 1, kApp, resumes[together ? 0 : 1].epoch, 1'400'000, rng);
+    EXPECT_EQ(out.size(), together ? 1u : 2u);
+  }
+}
+
+TEST(OneWayCut, ATryDueWhileTheReverseIsCutIsNotAcknowledged) {
+  LinkMatrix links(2, LinkParams{});
+  Rng rng(1);
+  cut_and_send(links, rng, 0, 6);
+  const LinkMatrix::Healed first = links.heal(0, 1, 250'000, rng);
+  ASSERT_EQ(resume_at(first, kApp), 600'000);
+  links.set_up(1, 0, false);  // at 500 ms, the acknowledgements' way
+  EXPECT_TRUE(links.release(0, 1, kApp, epoch(first, kApp), 600'000, rng).empty());
+  const LinkMatrix::Healed second = links.heal(1, 0, 1'000'000, rng);
+  ASSERT_EQ(resume_at(second, kApp), 1'400'000) << "resumed by the reverse link's heal";
+  const auto out = links.release(0, 1, kApp, epoch(second, kApp), 1'400'000, rng);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].first, 6u);
 }
 
 TEST(LossModel, TheScenarioFileChoosesItAndAnUnknownOneIsRefusedWithItsLine) {

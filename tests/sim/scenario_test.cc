@@ -274,7 +274,7 @@ TEST(Catalogue, ShipsTheScenariosOfTheLiteratureAndEveryOneParses) {
   }
   for (const char* required :
        {"leader-crash", "cloudflare-2020", "intermittent-full", "flapping-link", "quorum-loss",
-        "constrained-election", "chained", "lossy-link"})
+        "constrained-election", "chained", "lossy-link", "one-way"})
     EXPECT_TRUE(names.count(required)) << "missing catalogue scenario " << required;
 }
 
