@@ -34,6 +34,7 @@ struct SimOptions {
   std::string export_history;
   unsigned threads = 0;
   bool no_lin = false;
+  std::string loss_model;  // empty: the scenario's
 };
 
 // One run's outcome, kept small: the record itself is written out (if asked) and dropped.
@@ -117,6 +118,14 @@ int run_sim(const SimOptions& o) {
   } catch (const sim::ScenarioError& e) {
     std::fprintf(stderr, "faultline sim: %s\n", e.what());
     return kCannotRun;
+  }
+  if (!o.loss_model.empty()) {
+    const auto model = sim::parse_loss_model(o.loss_model);
+    if (!model) {
+      std::fprintf(stderr, "faultline sim: --loss-model must be stream or datagram\n");
+      return kCannotRun;
+    }
+    scenario.network.loss_model = *model;
   }
   std::vector<std::string> profiles = o.profiles;
   if (profiles.empty()) profiles = {"raft", "etcd-3.4", "etcd-3.5"};
@@ -202,6 +211,10 @@ CommandRegistration registration(
                      "with several runs, -<profile>-seed-<s> is added to the file name");
       sub.add_option("--threads", o->threads, "worker threads (default: every core)");
       sub.add_flag("--no-linearizability", o->no_lin, "skip the linearizability check");
+      sub.add_option("--loss-model", o->loss_model,
+                     "what cuts and lost packets do to the model's links, instead of the "
+                     "scenario's [network] loss_model: stream (TCP streams stall; the default) "
+                     "or datagram (messages are dropped one by one, as textbook models assume)");
       return [o] { return run_sim(*o); };
     });
 

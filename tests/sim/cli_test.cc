@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -135,6 +137,33 @@ TEST(SimCommand, PrintsATableWithOneRowPerProfile) {
   EXPECT_EQ(o.exit_code, 0) << o.err;
   for (const char* profile : {"raft ", "etcd-3.4 ", "etcd-3.5 "})
     EXPECT_NE(o.out.find(std::string("\n") + profile), std::string::npos) << o.out;
+  std::filesystem::remove(p);
+}
+
+// --loss-model replaces the scenario's: a one-way cut, which over TCP (stream) stalls both
+// directions and makes the follower campaign, and dropping messages (datagram) does not.
+TEST(SimCommand, TheLossModelCanBeChosenOnTheCommandLine) {
+  auto p = write_scenario("oneway",
+                          "name = \"oneway\"\nduration = \"8s\"\n[workload]\nrate = 100\n"
+                          "[[fault]]\nat = \"2s\"\nname = \"c\"\n"
+                          "one_way = [\"follower[0]\", \"leader\"]\n[[fault]]\nat = \"6s\"\n"
+                          "heal = \"c\"\n");
+  auto highest_term = [&](const std::string& extra) {
+    auto o = faultline("sim " + p.string() + " -p etcd-3.4 --json" + extra);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    std::uint64_t highest = 0;
+    if (o.exit_code != 0) return highest;
+    const auto run = nlohmann::json::parse(o.out);
+    for (const auto& n : run["nodes"])
+      highest = std::max(highest, n["max_term"].get<std::uint64_t>());
+    return highest;
+  };
+  EXPECT_EQ(highest_term(" --loss-model datagram"), 1u) << "the follower hears every heartbeat";
+  EXPECT_GE(highest_term(""), 3u) << "stream, the default: the follower campaigns";
+  EXPECT_EQ(highest_term(" --loss-model stream"), highest_term(""));
+  auto bad = faultline("sim " + p.string() + " --loss-model udp");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--loss-model"), std::string::npos) << bad.err;
   std::filesystem::remove(p);
 }
 
