@@ -54,6 +54,11 @@ table lossy-link-sim "$faultline" sim lossy-link -p raft -p etcd-3.4 -p etcd-3.5
 "$faultline" sim lossy-link -p etcd-3.4 -p etcd-3.5 --out "$work/sim" >/dev/null
 figure lossy-link-sim "$work/sim/lossy-link"
 
+# A one-way cut: over TCP (the default) and as a model of messages sees it.
+table one-way-sim "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20
+table one-way-sim-datagram "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20 \
+  --loss-model datagram
+
 all_profiles=(-p raft -p etcd-3.4 -p etcd-3.5 -p prevote -p thesis-prevote)
 table quorum-loss-sim "$faultline" sim quorum-loss "${all_profiles[@]}" --seeds 20
 "$faultline" sim quorum-loss "${all_profiles[@]}" --out "$work/sim" >/dev/null
@@ -85,8 +90,8 @@ elif [[ $(id -u) -ne 0 ]]; then
   exit 0
 fi
 "$faultline" lab clean >/dev/null 2>&1 || true
-# The catalogue's cloudflare-2020 as the demo runs it, then the lab tests' shortened
-# timelines (tests/lab/scenarios) for the others.
+# The catalogue's cloudflare-2020 as the demo runs it and its one-way cut, then the lab
+# tests' shortened timelines (tests/lab/scenarios) for the others.
 lab_compare() {
   local name=$1 scenario=$2
   table "$name-lab" "$faultline" compare "$scenario" --profile etcd-3.4 --profile etcd-3.5 \
@@ -94,6 +99,7 @@ lab_compare() {
   figure "$name-lab" "$work/lab/$name"
 }
 lab_compare cloudflare-2020 cloudflare-2020
+lab_compare one-way one-way
 for s in intermittent-full lossy-link leader-crash; do
   lab_compare "$s" "tests/lab/scenarios/$s.toml"
 done

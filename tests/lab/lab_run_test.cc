@@ -98,6 +98,25 @@ TEST_F(LabRuns, IntermittentFullEtcdElectsAtEachReconnectionAndPreVoteNever) {
                 "sim etcd-3.5 vs etcd --pre-vote");
 }
 
+// nftables drops only follower[0]'s packets to the leader, but the leader's TCP streams to
+// the follower lose their acknowledgements and stall too: the follower hears nothing and
+// campaigns, as under the cloudflare cut. A model that drops messages one way predicts
+// nothing at all (the follower would hear every heartbeat); the model's TCP streams predict
+// what etcd does, and textbook Raft on faultline is deposed during the cut.
+TEST_F(LabRuns, OneWayCutStallsBothDirectionsOfTcpAsTheModelSays) {
+  auto etcd34 = lab("one-way", {"--system", "etcd"});
+  ASSERT_TRUE(etcd34.contains("phases"));
+  EXPECT_EQ(elections(etcd34, "during"), 0) << "the third node's lease holds the leader";
+  EXPECT_GT(term_rise(etcd34, "during"), 0u) << "the follower heard no heartbeat and campaigned";
+  EXPECT_EQ(elections(etcd34, "after"), 1) << "its higher term deposes the leader at heal";
+  expect_agrees(run_model("one-way", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
+
+  auto raft = lab("one-way", {"--system", "faultline", "--profile", "raft"});
+  ASSERT_TRUE(raft.contains("phases"));
+  EXPECT_GE(elections(raft, "during"), 1) << "textbook Raft: the follower's campaign deposes";
+  expect_agrees(run_model("one-way", "raft"), raft, "sim raft vs faultline raft");
+}
+
 // The lossy follower's climbing term leaks through the lossy link and deposes the leader
 // while the fault lasts (at 30% loss; at 70% the link is as good as cut and the leader
 // falls only at heal: scenarios/lossy-link.toml). Whether a higher-term answer gets
