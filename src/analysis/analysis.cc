@@ -356,4 +356,19 @@ std::optional<Verdict> verdict_from(std::string_view s) {
   return std::nullopt;
 }
 
+std::string majority_verdict(const std::map<std::string, int>& counts) {
+  auto severity = [](std::string_view verdict) {
+    const auto v = verdict_from(verdict);
+    return v ? static_cast<int>(*v) : -1;
+  };
+  std::string best;
+  int best_count = 0;
+  for (const auto& [verdict, count] : counts)
+    if (count > best_count || (count == best_count && severity(verdict) > severity(best))) {
+      best = verdict;
+      best_count = count;
+    }
+  return best;
+}
+
 }  // namespace faultline::analysis

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -113,5 +114,10 @@ nlohmann::json to_json(const Summary& summary, bool compact = false);
 
 std::string_view to_string(Verdict v);
 std::optional<Verdict> verdict_from(std::string_view s);
+
+// The verdict most of several runs gave (`counts`: verdict -> runs); on a tie the worse
+// (stable < disrupted < livelock < deadlock), so one livelocked run among as many disrupted
+// ones is not hidden. Empty when no run is counted.
+std::string majority_verdict(const std::map<std::string, int>& counts);
 
 }  // namespace faultline::analysis

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "analysis/analysis.h"
 #include "report/atlas.h"
 #include "report/figure_parts.h"
 #include "report/palette.h"
@@ -136,20 +137,11 @@ void draw_graph(SvgDocument& doc, const Atlas& atlas, const AtlasTopology& topo,
   doc.text(cx, top + 112, caption, "middle", "font-size=\"10\" fill=\"#444\"");
 }
 
-// The lab's verdict for one cell: the most frequent over its runs; on a tie the worse, so a
-// single livelocked run among as many disrupted ones is not hidden.
+// The lab's verdict for one cell: the one most of its runs gave (ties: the worse).
 std::string lab_verdict(const std::vector<AtlasLabRun>& runs) {
-  std::string best;
-  int best_count = 0;
-  for (std::string_view v : kVerdictOrder) {
-    auto n = std::count_if(runs.begin(), runs.end(),
-                           [&](const AtlasLabRun& r) { return r.verdict == v; });
-    if (n > 0 && n >= best_count) {
-      best = v;
-      best_count = static_cast<int>(n);
-    }
-  }
-  return best;
+  std::map<std::string, int> counts;
+  for (const AtlasLabRun& r : runs) ++counts[r.verdict];
+  return analysis::majority_verdict(counts);
 }
 
 // How the lab's runs of a cell compare with the model: the mark and the group's class.

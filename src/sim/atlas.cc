@@ -94,15 +94,6 @@ std::uint64_t seeds_at_once(const ExploreOptions& o, const std::vector<Micros>& 
   return fit >= static_cast<double>(o.seeds) ? o.seeds : static_cast<std::uint64_t>(fit);
 }
 
-namespace {
-
-int severity(std::string_view verdict) {
-  auto v = analysis::verdict_from(verdict);
-  return v ? static_cast<int>(*v) : -1;  // stable < disrupted < livelock < deadlock
-}
-
-}  // namespace
-
 CaseOutcome summarize_case(std::span<const CaseRun> runs) {
   CaseOutcome out;
   for (const CaseRun& r : runs) {
@@ -115,12 +106,7 @@ CaseOutcome summarize_case(std::span<const CaseRun> runs) {
   if (runs.empty()) return out;
   out.downtime_ms /= static_cast<double>(runs.size());
   out.elections /= static_cast<double>(runs.size());
-  int best = -1;
-  for (const auto& [verdict, count] : out.verdicts)
-    if (count > best || (count == best && severity(verdict) > severity(out.verdict))) {
-      best = count;
-      out.verdict = verdict;
-    }
+  out.verdict = analysis::majority_verdict(out.verdicts);
   return out;
 }
 

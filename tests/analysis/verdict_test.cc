@@ -171,4 +171,12 @@ TEST(Verdict, NamesRoundTrip) {
 }
 
 }  // namespace
+// The rule the atlas uses over a case's seeds and the report over a cell's lab runs.
+TEST(MajorityVerdict, TheMostFrequentAndOnATieTheWorse) {
+  EXPECT_EQ(majority_verdict({{"stable", 3}, {"disrupted", 1}}), "stable");
+  EXPECT_EQ(majority_verdict({{"livelock", 2}, {"disrupted", 2}, {"stable", 1}}), "livelock");
+  EXPECT_EQ(majority_verdict({{"deadlock", 1}, {"stable", 1}}), "deadlock");
+  EXPECT_EQ(majority_verdict({}), "");
+}
+
 }  // namespace faultline::analysis
