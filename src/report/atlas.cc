@@ -27,6 +27,14 @@ class AtlasReader {
     throw ReportError(fmt::format("{}: {}: {}", file_.string(), where, problem));
   }
 
+  void check_verdict(const std::string& verdict, const std::string& where) const {
+    if (!analysis::verdict_from(verdict)) {
+      fail(where, fmt::format("unknown verdict \"{}\" (expected stable, disrupted, livelock or "
+                              "deadlock)",
+                              verdict));
+    }
+  }
+
   int node_id(const json& v, const std::string& where, bool zero_allowed) const {
     const auto id = record::json_integer<std::int64_t>(v);
     if (!id) fail(where, "expected a node id (an integer)");
@@ -142,6 +150,7 @@ class AtlasReader {
       }
       AtlasResult result;
       result.verdict = r["verdict"].get<std::string>();
+      check_verdict(result.verdict, at + ".verdict");
       if (r.contains("downtime_ms") && r["downtime_ms"].is_number()) {
         result.downtime_ms = r["downtime_ms"].get<double>();
       }
@@ -150,6 +159,7 @@ class AtlasReader {
       }
       if (r.contains("verdicts") && r["verdicts"].is_object()) {
         for (const auto& [v, count] : r["verdicts"].items()) {
+          check_verdict(v, at + ".verdicts");
           const auto n = record::json_integer<int>(count);
           if (n && *n >= 0) result.verdicts[v] = *n;
         }
@@ -175,11 +185,7 @@ class AtlasReader {
         fail(at + ".verdict", "missing or not a string");
       }
       run.verdict = l["verdict"].get<std::string>();
-      if (!analysis::verdict_from(run.verdict)) {
-        fail(at + ".verdict", fmt::format("unknown verdict \"{}\" (expected stable, disrupted, "
-                                          "livelock or deadlock)",
-                                          run.verdict));
-      }
+      check_verdict(run.verdict, at + ".verdict");
       if (!l.contains("agreement") || !l["agreement"].is_string()) {
         fail(at + ".agreement", "missing or not a string");
       }

@@ -70,7 +70,7 @@ inline bool lab_run_differs(std::string_view agreement) {
 }
 
 struct AtlasResult {
-  std::string verdict;
+  std::string verdict;  // stable|disrupted|livelock|deadlock (checked on load)
   std::optional<double> downtime_ms;
   std::optional<double> elections;
   std::map<std::string, int> verdicts;  // verdict -> number of seeds that gave it

@@ -117,6 +117,18 @@ TEST(Atlas, ABrokenAtlasIsNamedByFileFieldAndProblem) {
     EXPECT_NE(error.find("seeds: not a count of seeds"), std::string::npos)
         << seeds << ": " << error;
   }
+  // The model's verdicts are the analysis's four, as the lab's are (an unknown one would be
+  // drawn in no verdict's colour).
+  const std::string unknown_verdict = failure_loading(
+      R"({"nodes": 3, "profiles": ["raft"], "topologies": [{"cut_links": [], "results": {"raft": {"verdict": "wedged"}}}]})");
+  EXPECT_NE(unknown_verdict.find("results.raft.verdict: unknown verdict \"wedged\""),
+            std::string::npos)
+      << unknown_verdict;
+  const std::string unknown_count = failure_loading(
+      R"({"nodes": 3, "profiles": ["raft"], "topologies": [{"cut_links": [], "results": {"raft": {"verdict": "stable", "verdicts": {"stable": 4, "fine": 1}}}}]})");
+  EXPECT_NE(unknown_count.find("results.raft.verdicts: unknown verdict \"fine\""),
+            std::string::npos)
+      << unknown_count;
   const std::string wrapped_node = failure_loading(
       R"({"nodes": 3, "profiles": ["raft"], "topologies": [{"id": "a", "cut_links": [[1, 18446744073709551615]], "results": {}}]})");
   EXPECT_NE(wrapped_node.find("topologies[0].cut_links[0]: expected a node id"), std::string::npos)
