@@ -164,7 +164,7 @@ Micros LinkMatrix::draw_delay(const LinkParams& p, Rng& rng) {
   return std::max<Micros>(d, 0);
 }
 
-LinkMatrix::Recovery LinkMatrix::stream_recovery(double loss, Rng& rng) {
+LinkMatrix::Recovery LinkMatrix::stream_recovery(double loss, double ack_loss, Rng& rng) {
   Recovery r;
   Micros waited = 0;
   for (Micros rto = kStreamMinRtoUs;; rto *= 2) {
@@ -172,15 +172,15 @@ LinkMatrix::Recovery LinkMatrix::stream_recovery(double loss, Rng& rng) {
     if (waited > kStreamGiveUpUs) return r;
     if (rng.chance(loss)) continue;  // the retransmission is lost too
     if (r.delivered < 0) r.delivered = waited;
-    if (!rng.chance(loss)) {  // and its acknowledgement comes back
+    if (!rng.chance(ack_loss)) {  // and its acknowledgement comes back
       r.acknowledged = waited;
       return r;
     }
   }
 }
 
-Micros LinkMatrix::stream_redial(double loss, Rng& rng) {
-  const double through = (1 - loss) * (1 - loss);  // SYN and SYN-ACK
+Micros LinkMatrix::stream_redial(double loss, double ack_loss, Rng& rng) {
+  const double through = (1 - loss) * (1 - ack_loss);  // SYN, and SYN-ACK on the way back
   Micros waited = kStreamRedialUs;
   // Bounded so that a link losing (nearly) everything stays down for minutes, not forever;
   // a heal restores the link at once anyway.
@@ -235,11 +235,15 @@ int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng
     // arrived (TCP resends the lost segment, not message by message): no draw of its own.
     retransmission = l.held_until - now;
   } else if (rng.chance(l.params.loss)) {
-    const Recovery r = stream_recovery(l.params.loss, rng);
+    // The acknowledgements (and a redial's SYN-ACK) come back over the reverse link, with
+    // its loss: a link lossy one way only loses data, not acknowledgements.
+    const Link& back = at(to, from);
+    const double ack_loss = back.up ? back.params.loss : 1.0;
+    const Recovery r = stream_recovery(l.params.loss, ack_loss, rng);
     if (r.acknowledged < 0) {
       // The connection gives up on it and is redialled: everything sent meanwhile is lost,
       // and so is this message unless one of its tries got through.
-      l.broken_until = now + kStreamGiveUpUs + stream_redial(l.params.loss, rng);
+      l.broken_until = now + kStreamGiveUpUs + stream_redial(l.params.loss, ack_loss, rng);
       if (r.delivered < 0) return 0;
     } else {
       l.held_until = now + r.acknowledged;

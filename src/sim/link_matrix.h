@@ -97,8 +97,9 @@ class LinkMatrix {
   // A lost segment is resent after the retransmission timeout (200 ms at least), which
   // doubles at each try that brings no acknowledgement back; while it is outstanding the
   // sender sends nothing new (one segment in flight after a timeout), so everything behind
-  // it waits until a try *and its acknowledgement* get through: under loss p a try succeeds
-  // with (1-p)^2, and at 70% loss a stream that has lost one segment is as good as dead.
+  // it waits until a try *and its acknowledgement* get through: under loss p both ways a try
+  // succeeds with (1-p)^2, and at 70% a stream that has lost one segment is as good as
+  // dead; lossy one way only, with 1-p (the acknowledgements ride the reverse link).
   // A connection whose data stays unacknowledged for kStreamGiveUpUs is closed (faultline's
   // transport; etcd's stream readers time out the same way, a little later) and redialled:
   // a dial gets through when its SYN and SYN-ACK both do, one try per kStreamRedialUs.
@@ -121,9 +122,11 @@ class LinkMatrix {
     Micros delivered = -1;
     Micros acknowledged = -1;
   };
-  static Recovery stream_recovery(double loss, Rng& rng);
-  // How long a redial takes under `loss`, from the moment the connection was given up.
-  static Micros stream_redial(double loss, Rng& rng);
+  // `ack_loss` is the reverse link's, over which the acknowledgements come back.
+  static Recovery stream_recovery(double loss, double ack_loss, Rng& rng);
+  // How long a redial takes under `loss` (and `ack_loss` for the SYN-ACK), from the moment
+  // the connection was given up.
+  static Micros stream_redial(double loss, double ack_loss, Rng& rng);
 
  private:
   struct Link {
