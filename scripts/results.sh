@@ -2,7 +2,7 @@
 # Regenerates what docs/results.md shows: every figure (docs/figures/*.png) and every table
 # (docs/results/*.txt), from runs made here and now. The simulator parts take a few minutes;
 # as root the lab parts follow (real etcd and faultline clusters in network namespaces,
-# about 100 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
+# about 110 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
 # lab runs in real time, and a machine busy with other work starves the nodes' timers and
 # adds elections of its own.
 #   scripts/results.sh              # everything it can (the lab only as root)
@@ -90,8 +90,8 @@ elif [[ $(id -u) -ne 0 ]]; then
   exit 0
 fi
 "$faultline" lab clean >/dev/null 2>&1 || true
-# The catalogue's cloudflare-2020 as the demo runs it and its one-way cut, then the lab
-# tests' shortened timelines (tests/lab/scenarios) for the others.
+# The catalogue's cloudflare-2020 as the demo runs it, its one-way cut and its flapping
+# link, then the lab tests' shortened timelines (tests/lab/scenarios) for the others.
 lab_compare() {
   local name=$1 scenario=$2
   table "$name-lab" "$faultline" compare "$scenario" --profile etcd-3.4 --profile etcd-3.5 \
@@ -100,6 +100,7 @@ lab_compare() {
 }
 lab_compare cloudflare-2020 cloudflare-2020
 lab_compare one-way one-way
+lab_compare flapping-link flapping-link
 for s in intermittent-full lossy-link leader-crash; do
   lab_compare "$s" "tests/lab/scenarios/$s.toml"
 done
