@@ -59,6 +59,12 @@ table one-way-sim "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --see
 table one-way-sim-datagram "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20 \
   --loss-model datagram
 
+# A deaf leader (nothing reaches it), over TCP and with messages dropped.
+table deaf-leader-sim "$faultline" sim tests/lab/scenarios/deaf-leader.toml -p raft \
+  -p etcd-3.4 -p etcd-3.5 -p prevote -p thesis-prevote --seeds 20
+table deaf-leader-sim-datagram "$faultline" sim tests/lab/scenarios/deaf-leader.toml -p raft \
+  -p etcd-3.4 -p etcd-3.5 -p prevote -p thesis-prevote --seeds 20 --loss-model datagram
+
 all_profiles=(-p raft -p etcd-3.4 -p etcd-3.5 -p prevote -p thesis-prevote)
 table quorum-loss-sim "$faultline" sim quorum-loss "${all_profiles[@]}" --seeds 20
 "$faultline" sim quorum-loss "${all_profiles[@]}" --out "$work/sim" >/dev/null
@@ -101,6 +107,14 @@ lab_compare() {
 lab_compare cloudflare-2020 cloudflare-2020
 lab_compare one-way one-way
 lab_compare flapping-link flapping-link
+# The deaf leader on faultline serve, for the profiles without CheckQuorum (etcd has no
+# flag to turn it off): packets dropped by nftables, then messages dropped by its hooks.
+for p in raft thesis-prevote; do
+  table "deaf-leader-lab-$p" "$faultline" lab tests/lab/scenarios/deaf-leader.toml \
+    --system faultline -p "$p"
+  table "deaf-leader-lab-$p-loopback" "$faultline" lab tests/lab/scenarios/deaf-leader.toml \
+    --system faultline -p "$p" --net loopback
+done
 for s in intermittent-full lossy-link leader-crash; do
   lab_compare "$s" "tests/lab/scenarios/$s.toml"
 done

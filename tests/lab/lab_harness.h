@@ -66,10 +66,12 @@ inline CliRun run_lab(const std::string& scenario, std::vector<std::string> args
   return run_faultline(args);
 }
 
-// The same scenario in the simulator with `profile`, analysed: the model's answer.
+// The same scenario in the simulator with `profile`, analysed: the model's answer (with
+// `datagram`, under the loss model that drops messages, as faultline's hooks cut).
 inline nlohmann::json run_model(const std::string& scenario, const std::string& profile,
-                                std::uint64_t seed = 1) {
-  const sim::Scenario sc = sim::parse_scenario_file(test_scenario(scenario));
+                                std::uint64_t seed = 1, bool datagram = false) {
+  sim::Scenario sc = sim::parse_scenario_file(test_scenario(scenario));
+  if (datagram) sc.network.loss_model = sim::LinkParams::LossModel::datagram;
   const sim::SimResult r = sim::simulate({&sc, profile, seed, {}});
   return analysis::to_json(analysis::analyze(r.record), true);
 }

@@ -117,6 +117,30 @@ TEST_F(LabRuns, OneWayCutStallsBothDirectionsOfTcpAsTheModelSays) {
   expect_agrees(run_model("one-way", "raft"), raft, "sim raft vs faultline raft");
 }
 
+// Nothing reaches the leader; its own packets still go out. Without CheckQuorum (the
+// thesis' PreVote) a leader whose heartbeats still arrive is never replaced and nothing
+// commits: the deadlock the thesis gives as CheckQuorum's reason. That is what dropping
+// messages does (faultline's transport hooks, on loopback, and the model's datagram loss
+// model); nftables drops packets, TCP stalls the leader's streams for want of
+// acknowledgements, and the followers elect a new leader within about a second, as the
+// model's stream loss model says.
+TEST_F(LabRuns, ADeafLeaderWithoutCheckQuorumDeadlocksOnlyWhereMessagesAreDropped) {
+  auto tcp = lab("deaf-leader", {"--system", "faultline", "--profile", "thesis-prevote"});
+  ASSERT_TRUE(tcp.contains("phases"));
+  EXPECT_EQ(verdict(tcp), "disrupted") << "the followers elect a new leader";
+  EXPECT_GE(elections(tcp, "during"), 1);
+  expect_agrees(run_model("deaf-leader", "thesis-prevote"), tcp,
+                "sim (stream) vs faultline in namespaces");
+
+  auto hooks = lab("deaf-leader",
+                   {"--system", "faultline", "--profile", "thesis-prevote", "--net", "loopback"});
+  ASSERT_TRUE(hooks.contains("phases"));
+  EXPECT_EQ(verdict(hooks), "deadlock") << "the followers still hear the deaf leader";
+  EXPECT_EQ(elections(hooks, "during"), 0);
+  expect_agrees(run_model("deaf-leader", "thesis-prevote", 1, true), hooks,
+                "sim (datagram) vs faultline on loopback");
+}
+
 // The lossy follower's climbing term leaks through the lossy link and deposes the leader
 // while the fault lasts (at 30% loss; at 70% the link is as good as cut and the leader
 // falls only at heal: scenarios/lossy-link.toml). Whether a higher-term answer gets
