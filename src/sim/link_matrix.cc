@@ -11,21 +11,10 @@ LinkMatrix::LinkMatrix(int nodes, const LinkParams& defaults)
   for (auto& l : links_) l.params = defaults;
 }
 
-void LinkMatrix::set_up(int from, int to, bool up) {
-  Link& l = at(from, to);
-  if (l.up != up) cut_links_ += up ? -1 : 1;
-  l.up = up;
-}
+void LinkMatrix::set_up(int from, int to, bool up) { at(from, to).up = up; }
 
 void LinkMatrix::set_params(int from, int to, const LinkParams& params) {
   at(from, to).params = params;
-}
-
-const LinkMatrix::Healed::Resume* LinkMatrix::Healed::find(int from, int to,
-                                                           Channel channel) const {
-  for (const Resume& r : resumes)
-    if (r.from == from && r.to == to && r.channel == channel) return &r;
-  return nullptr;
 }
 
 LinkMatrix::Healed LinkMatrix::heal(const std::vector<std::pair<int, int>>& links, Micros now,
@@ -34,7 +23,6 @@ LinkMatrix::Healed LinkMatrix::heal(const std::vector<std::pair<int, int>>& link
   for (std::size_t i = 0; i < links.size(); ++i) {
     Link& l = at(links[i].first, links[i].second);
     was_cut[i] = !l.up;
-    if (was_cut[i]) --cut_links_;
     l.up = true;
     l.params = defaults_;
     l.held_until = 0;
@@ -188,21 +176,24 @@ Micros LinkMatrix::stream_redial(double loss, double ack_loss, Rng& rng) {
   return waited;
 }
 
-int LinkMatrix::unacknowledged(Link::Stream& s, Micros now) {
+int LinkMatrix::stalled(Link::Stream& s, Micros now, bool acks_only) {
   if (s.gave_up_at >= 0) return 0;  // closed; a redial's handshake cannot complete
   if (now < s.reconnect_at) {
-    s.gave_up_at = now;  // cut before the redial got through: it goes on redialling
-    s.acks_lost = true;
+    s.gave_up_at = now;  // cut again before the redial got through: it goes on redialling
+    s.acks_lost |= acks_only;
     return 0;
   }
   if (s.stalled_since < 0) {
-    s.stalled_since = now;  // the first segment that will not be acknowledged
-    s.acks_lost = true;
+    s.stalled_since = now;  // this segment is the one resent (or never acknowledged)
+    s.acks_lost |= acks_only;
   }
-  if (now >= s.stalled_since + kStreamGiveUpUs) return 0;  // closed: lost
-  // Inside the window open before the first timeout, unless something is held already.
-  if (!s.acks_lost || !s.held.empty() || now >= s.stalled_since + kStreamMinRtoUs) return kHeld;
-  return kSent;
+  // Past the give-up the connection is closed: lost (what it held is lost at the heal).
+  if (now >= s.stalled_since + kStreamGiveUpUs) return 0;
+  // Acknowledgements lost only: inside the window open before the first timeout, unless
+  // something is held already, the segment goes out.
+  if (acks_only && s.acks_lost && s.held.empty() && now < s.stalled_since + kStreamMinRtoUs)
+    return kSent;
+  return kHeld;
 }
 
 int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng,
@@ -210,18 +201,9 @@ int LinkMatrix::transmit(int from, int to, Channel channel, Micros now, Rng& rng
   Link& l = at(from, to);
   Link::Stream& s = l.streams[static_cast<int>(channel)];
   const bool stream = l.params.loss_model == LinkParams::LossModel::stream;
-  if (!l.up) {
-    if (!stream || s.gave_up_at >= 0) return 0;
-    if (now < s.reconnect_at) {
-      s.gave_up_at = now;  // cut again before the redial got through: it goes on redialling
-      return 0;
-    }
-    if (s.stalled_since < 0) s.stalled_since = now;  // this segment is the one resent
-    // Past the give-up the connection is closed: lost (what it held is lost at the heal).
-    return now < s.stalled_since + kStreamGiveUpUs ? kHeld : 0;
-  }
-  if (stream && cut_links_ > 0 && !at(to, from).up) {
-    if (const int fate = unacknowledged(s, now); fate != kSent) return fate;
+  if (!l.up) return stream ? stalled(s, now, false) : 0;
+  if (stream && !at(to, from).up) {
+    if (const int fate = stalled(s, now, true); fate != kSent) return fate;
   } else if (s.stalled_since >= 0) {
     return kHeld;  // healed: waits for the try that gets through
   }

@@ -42,8 +42,6 @@ class LinkMatrix {
     };
     std::vector<Resume> resumes;      // in the order the links were healed
     std::vector<std::uint32_t> lost;  // held messages the connections gave up with
-    // The resume of one channel (nullptr: it comes back at once, or not yet).
-    const Resume* find(int from, int to, Channel channel) const;
   };
   // Back to up with the scenario's default parameters, at `now`: every link of `links` at
   // once (so the two directions of a cut heal together), then their streams. A heal also
@@ -151,10 +149,11 @@ class LinkMatrix {
   };
   // Gives up a stalled connection at its give-up time: what it held goes to `lost`.
   static void give_up(Link::Stream& s, std::vector<std::uint32_t>& lost);
-  // A stream whose acknowledgements are cut (see "A one-way cut" above) sends at `now`:
-  // 0 (lost), kHeld, or kSent: it goes out as on a healthy link.
+  // A stream whose segments are cut, or only its acknowledgements (`acks_only`: see "A
+  // one-way cut" above), sends at `now`: 0 (lost), kHeld, or kSent: it goes out as on a
+  // healthy link (acknowledgements lost, inside the first timeout's window).
   static constexpr int kSent = 1;
-  static int unacknowledged(Link::Stream& s, Micros now);
+  static int stalled(Link::Stream& s, Micros now, bool acks_only);
   // Segments and acknowledgements get through again at `now`: a stalled channel resumes at
   // its next retransmission (or is given up), a given-up one is redialled.
   static void recover(Link::Stream& s, int from, int to, Channel channel, Micros now, Rng& rng,
@@ -167,7 +166,6 @@ class LinkMatrix {
   int nodes_;
   LinkParams defaults_;
   std::vector<Link> links_;
-  int cut_links_ = 0;  // how many are down: none, and transmit() need not look at the reverse
 };
 
 }  // namespace faultline::sim

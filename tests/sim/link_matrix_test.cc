@@ -151,13 +151,20 @@ void cut_and_send(LinkMatrix& links, Rng& rng, Micros t = 0, std::uint32_t slot 
   links.hold(0, 1, kApp, slot);
 }
 
+// The resume a heal scheduled for `from -> to`'s channel (nullptr: none).
+const LinkMatrix::Healed::Resume* find(const LinkMatrix::Healed& h, LinkMatrix::Channel c, int from,
+                                       int to) {
+  for (const auto& r : h.resumes)
+    if (r.from == from && r.to == to && r.channel == c) return &r;
+  return nullptr;
+}
 // When a heal resumes `from -> to`'s channel (-1: it does not), and with which epoch.
 Micros resume_at(const LinkMatrix::Healed& h, LinkMatrix::Channel c, int from = 0, int to = 1) {
-  const auto* r = h.find(from, to, c);
+  const auto* r = find(h, c, from, to);
   return r ? r->at : -1;
 }
 std::uint32_t epoch(const LinkMatrix::Healed& h, LinkMatrix::Channel c, int from = 0, int to = 1) {
-  const auto* r = h.find(from, to, c);
+  const auto* r = find(h, c, from, to);
   return r ? r->epoch : 0;
 }
 
