@@ -2,7 +2,7 @@
 # Regenerates what docs/results.md shows: every figure (docs/figures/*.png) and every table
 # (docs/results/*.txt), from runs made here and now. The simulator parts take a few minutes;
 # as root the lab parts follow (real etcd and faultline clusters in network namespaces,
-# about 110 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
+# about 115 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
 # lab runs in real time, and a machine busy with other work starves the nodes' timers and
 # adds elections of its own.
 #   scripts/results.sh              # everything it can (the lab only as root)
@@ -115,8 +115,14 @@ for p in raft thesis-prevote; do
   table "deaf-leader-lab-$p-loopback" "$faultline" lab tests/lab/scenarios/deaf-leader.toml \
     --system faultline -p "$p" --net loopback
 done
-for s in intermittent-full lossy-link leader-crash; do
+for s in intermittent-full lossy-link leader-crash quorum-loss constrained-election; do
   lab_compare "$s" "tests/lab/scenarios/$s.toml"
+done
+# The two 5-node scenarios on faultline serve with the profiles etcd cannot run: quorum
+# loss deadlocks PreVote without CheckQuorum only; constrained election deadlocks all.
+for s in quorum-loss constrained-election; do
+  table "$s-lab-faultline" "$faultline" compare "tests/lab/scenarios/$s.toml" --profile raft \
+    --profile prevote --profile thesis-prevote --system faultline --out "$work/lab/$s-faultline"
 done
 
 # The atlas against real etcd: every 3-node case, and 30 of the 330 5-node cases spread

@@ -141,6 +141,51 @@ TEST_F(LabRuns, ADeafLeaderWithoutCheckQuorumDeadlocksOnlyWhereMessagesAreDroppe
                 "sim (datagram) vs faultline on loopback");
 }
 
+// Five nodes; only follower[0] keeps its links to everyone (Omni-Paxos' quorum loss). With
+// CheckQuorum (etcd, with or without --pre-vote) the old leader steps down and follower[0]
+// is elected while the links stay cut. PreVote without CheckQuorum (faultline's
+// thesis-prevote; etcd cannot turn CheckQuorum off) deadlocks: the old leader never steps
+// down, follower[0] hears it and refuses every pre-vote, nothing commits until the heal.
+TEST_F(LabRuns, QuorumLossDeadlocksOnlyPreVoteWithoutCheckQuorum) {
+  for (const bool pre_vote : {false, true}) {
+    std::vector<std::string> args = {"--system", "etcd"};
+    if (pre_vote) args.push_back("--pre-vote");
+    const std::string what = pre_vote ? "etcd --pre-vote" : "etcd";
+    auto etcd = lab("quorum-loss", args);
+    ASSERT_TRUE(etcd.contains("phases")) << what;
+    EXPECT_EQ(verdict(etcd), "disrupted") << what << ": follower[0] is elected";
+    EXPECT_GE(elections(etcd, "during"), 1) << what;
+    expect_agrees(run_model("quorum-loss", pre_vote ? "etcd-3.5" : "etcd-3.4"), etcd,
+                  "sim vs " + what);
+  }
+  auto thesis = lab("quorum-loss", {"--system", "faultline", "--profile", "thesis-prevote"});
+  ASSERT_TRUE(thesis.contains("phases"));
+  EXPECT_EQ(verdict(thesis), "deadlock") << "the old leader keeps follower[0]'s lease alive";
+  EXPECT_EQ(elections(thesis, "during"), 0);
+  EXPECT_EQ(term_rise(thesis, "during"), 0u) << "PreVote: no failed campaign raises a term";
+  expect_agrees(run_model("quorum-loss", "thesis-prevote"), thesis,
+                "sim vs faultline thesis-prevote");
+}
+
+// Five nodes; follower[0] lags (cut from the leader for 0.25 s), then the leader is isolated
+// and the other three are cut from each other: follower[0] is the only node a majority can
+// reach, and its log is stale (Omni-Paxos' constrained election). Real etcd deadlocks with
+// and without --pre-vote, as the model does; without PreVote the terms climb meanwhile.
+TEST_F(LabRuns, ConstrainedElectionDeadlocksEtcdWithAndWithoutPreVote) {
+  auto etcd34 = lab("constrained-election", {"--system", "etcd"});
+  auto etcd35 = lab("constrained-election", {"--system", "etcd", "--pre-vote"});
+  for (const auto* s : {&etcd34, &etcd35}) {
+    ASSERT_TRUE(s->contains("phases"));
+    EXPECT_EQ(verdict(*s), "deadlock") << (*s)["profile"];
+    EXPECT_EQ(elections(*s, "during"), 0) << (*s)["profile"];
+  }
+  EXPECT_GT(term_rise(etcd34, "during"), 0u) << "without PreVote the candidates' terms climb";
+  EXPECT_EQ(term_rise(etcd35, "during"), 0u) << "with PreVote they stay put";
+  expect_agrees(run_model("constrained-election", "etcd-3.4"), etcd34, "sim etcd-3.4 vs etcd");
+  expect_agrees(run_model("constrained-election", "etcd-3.5"), etcd35,
+                "sim etcd-3.5 vs etcd --pre-vote");
+}
+
 // The lossy follower's climbing term leaks through the lossy link and deposes the leader
 // while the fault lasts (at 30% loss; at 70% the link is as good as cut and the leader
 // falls only at heal: scenarios/lossy-link.toml). Whether a higher-term answer gets
