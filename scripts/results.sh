@@ -2,7 +2,7 @@
 # Regenerates what docs/results.md shows: every figure (docs/figures/*.png) and every table
 # (docs/results/*.txt), from runs made here and now. The simulator parts take a few minutes;
 # as root the lab parts follow (real etcd and faultline clusters in network namespaces,
-# about 115 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
+# about 120 minutes, 80 of them the atlas on real clusters). Run it on a quiet machine: the
 # lab runs in real time, and a machine busy with other work starves the nodes' timers and
 # adds elections of its own.
 #   scripts/results.sh              # everything it can (the lab only as root)
@@ -54,6 +54,9 @@ table lossy-link-sim "$faultline" sim lossy-link -p raft -p etcd-3.4 -p etcd-3.5
 "$faultline" sim lossy-link -p etcd-3.4 -p etcd-3.5 --out "$work/sim" >/dev/null
 figure lossy-link-sim "$work/sim/lossy-link"
 
+# The cloudflare cut on a nearly idle cluster (10 writes/s).
+table chained-sim "$faultline" sim chained -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20
+
 # A one-way cut: over TCP (the default) and as a model of messages sees it.
 table one-way-sim "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20
 table one-way-sim-datagram "$faultline" sim one-way -p raft -p etcd-3.4 -p etcd-3.5 --seeds 20 \
@@ -96,8 +99,8 @@ elif [[ $(id -u) -ne 0 ]]; then
   exit 0
 fi
 "$faultline" lab clean >/dev/null 2>&1 || true
-# The catalogue's cloudflare-2020 as the demo runs it, its one-way cut and its flapping
-# link, then the lab tests' shortened timelines (tests/lab/scenarios) for the others.
+# The catalogue's cloudflare-2020 as the demo runs it, its one-way cut, its flapping link
+# and the same cut on an idle cluster (chained), then the lab tests' shortened timelines (tests/lab/scenarios) for the others.
 lab_compare() {
   local name=$1 scenario=$2
   table "$name-lab" "$faultline" compare "$scenario" --profile etcd-3.4 --profile etcd-3.5 \
@@ -107,6 +110,9 @@ lab_compare() {
 lab_compare cloudflare-2020 cloudflare-2020
 lab_compare one-way one-way
 lab_compare flapping-link flapping-link
+lab_compare chained chained
+table chained-lab-raft "$faultline" compare chained --profile raft --system faultline \
+  --out "$work/lab/chained-raft"
 # The deaf leader on faultline serve, for the profiles without CheckQuorum (etcd has no
 # flag to turn it off): packets dropped by nftables, then messages dropped by its hooks.
 for p in raft thesis-prevote; do
