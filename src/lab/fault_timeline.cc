@@ -96,9 +96,10 @@ bool FaultTimeline::needs_leader(const sim::Fault& f) const {
 
 std::optional<int> FaultTimeline::leader_now(
     const std::function<std::vector<record::NodeSample>()>& latest,
-    const std::function<bool()>& stopped, const std::function<void()>& watch) {
+    const std::function<bool()>& stopped, const std::function<void()>& watch,
+    Clock::time_point end) {
   const auto give_up =
-      Clock::now() + std::chrono::microseconds(scenario_.timing.election_timeout_us);
+      std::min(end, Clock::now() + std::chrono::microseconds(scenario_.timing.election_timeout_us));
   for (;;) {
     watch();
     if (auto l = leader_of(latest())) return l;
@@ -278,6 +279,7 @@ void FaultTimeline::run(Clock::time_point origin,
       }
     }
   };
+  const auto end = origin + std::chrono::microseconds(scenario_.duration_us);
   for (const Firing& firing : firings_) {
     wait_until(firing.at_us);
     if (stopped()) return;
@@ -285,18 +287,29 @@ void FaultTimeline::run(Clock::time_point origin,
     record::FaultEvent ev;
     ev.kind = kind_of(f);
     ev.label = f.label + (f.repeat ? " #" + std::to_string(firing.repetition + 1) : "");
+    const auto refuse = [&](std::string why) {
+      ev.time_us = now_us();
+      ev.detail = "refused: " + std::move(why);
+      record_.faults.push_back(std::move(ev));
+    };
+    // Every fault is due before the end, but waiting for a leader can carry the timeline
+    // past it: what was due then is not done after the run (its record would end first).
+    if (Clock::now() >= end) {
+      refuse("the run ended before it could be done (a fault before it waited for a leader)");
+      continue;
+    }
     if (firing.undo) {
       undo(firing, ev);
     } else {
       leader_.reset();
       if (needs_leader(f)) {
-        leader_ = leader_now(latest_samples, stopped, watch);
+        leader_ = leader_now(latest_samples, stopped, watch, end);
         if (!leader_) {
-          ev.time_us = now_us();
-          ev.detail =
-              "refused: no node was leader within one election timeout of the fault's "
-              "time, so its roles could not be resolved";
-          record_.faults.push_back(std::move(ev));
+          refuse(Clock::now() >= end
+                     ? "no node was leader before the run ended, so its roles could not be "
+                       "resolved"
+                     : "no node was leader within one election timeout of the fault's time, "
+                       "so its roles could not be resolved");
           continue;
         }
       }

@@ -4,9 +4,10 @@
 // signals), and recorded as a record::FaultEvent whose detail is what was really done.
 //
 // No leader when a fault naming a role fires (an election is under way): the timeline waits
-// up to one election timeout for one; if there is still none, the fault is refused and
-// recorded as refused (detail "refused: ..."), and the run goes on. The simulator instead
-// uses the last leader it saw; a real cluster gives no such certainty.
+// up to one election timeout for one, and never past the run's end; if there is still
+// none, the fault is refused and recorded as refused (detail "refused: ..."), and the run
+// goes on. A fault whose time came while such a wait ran past the end is refused too. The simulator
+// instead uses the last leader it saw; a real cluster gives no such certainty.
 #pragma once
 
 #include <chrono>
@@ -50,9 +51,10 @@ class FaultTimeline {
   void fire(const Firing& f, record::FaultEvent& ev);
   void undo(const Firing& f, record::FaultEvent& ev);
   bool needs_leader(const sim::Fault& f) const;
+  // The leader, waiting up to one election timeout for one but not past `end`.
   std::optional<int> leader_now(const std::function<std::vector<record::NodeSample>()>& latest,
                                 const std::function<bool()>& stopped,
-                                const std::function<void()>& watch);
+                                const std::function<void()>& watch, Clock::time_point end);
   std::string apply();
   void note_fault_state(record::FaultKind kind, sim::Micros now_us);
 

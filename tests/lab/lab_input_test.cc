@@ -26,6 +26,15 @@ namespace {
 
 using namespace faultline::lab::testing;
 
+// Removes a run's work folder when the run kept it (a node exited on its own, or the
+// stores differed).
+struct RemoveKept {
+  std::string dir;
+  ~RemoveKept() {
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+};
+
 sim::NodeRef ref(sim::NodeRef::Kind kind, int index, std::string text) {
   return sim::NodeRef{kind, index, std::move(text)};
 }
@@ -301,12 +310,7 @@ TEST(LabLoopback, ANodeThatAbortsOnItsOwnIsReportedOnceAsAFailedSafetyCheck) {
     if (done_s >= 2.0 && !triggered) triggered = static_cast<bool>(std::ofstream(trigger));
   };
   LabResult r = lab::run_lab(o);
-  struct RemoveKept {
-    std::string dir;
-    ~RemoveKept() {
-      if (!dir.empty()) std::filesystem::remove_all(dir);
-    }
-  } remove_kept{r.work_dir};
+  const RemoveKept remove_kept{r.work_dir};
 
   ASSERT_TRUE(triggered) << "the run never reached 2 s";
   std::string all;
@@ -375,12 +379,7 @@ TEST(LabLoopback, AFollowerDownFarBehindTheSnapshotsCatchesUpByTheLeadersSnapsho
     }
   };
   LabResult r = run_lab(o);
-  struct RemoveKept {
-    std::string dir;
-    ~RemoveKept() {
-      if (!dir.empty()) std::filesystem::remove_all(dir);
-    }
-  } remove_kept{r.work_dir};
+  const RemoveKept remove_kept{r.work_dir};
 
   std::string exits;
   for (const auto& m : r.node_exits) exits += m + "\n";
@@ -409,6 +408,54 @@ TEST(LabLoopback, AFollowerDownFarBehindTheSnapshotsCatchesUpByTheLeadersSnapsho
   EXPECT_EQ(r.store_check.rfind("3 nodes hold the same 10 keys at applied index ", 0), 0u)
       << r.store_check;
   EXPECT_FALSE(r.stores_differ);
+}
+
+// A fault naming the leader, due while an election is under way just before the run's end
+// (the scenario crashed the leader 0.15 s before: its sample says so within 0.1 s), waits
+// for a leader only until the end and is refused there; the heal due after it is refused
+// too. Nothing is done to the cluster, or written to the record, after the run's end.
+TEST(LabLoopback, NoFaultIsDoneAfterTheRunsEndWhileItWaitsForALeader) {
+  LabOptions o;
+  o.scenario = sim::parse_scenario_text(R"(
+name = "late-fault"
+nodes = 3
+duration = "3s"
+[timing]
+heartbeat = "100ms"
+election_timeout = "500ms"
+[workload]
+rate = 100
+[[fault]]
+at = "2.75s"
+crash = "leader"
+[[fault]]
+at = "2.9s"
+name = "late"
+isolate = "leader"
+[[fault]]
+at = "2.95s"
+heal = "late"
+)",
+                                        "late-fault.toml");
+  o.system = System::faultline;
+  o.net = NetMode::loopback;
+  o.faultline_binary = FAULTLINE_BIN;
+  LabResult r = run_lab(o);
+  const RemoveKept remove_kept{r.work_dir};
+
+  ASSERT_EQ(r.record.faults.size(), 3u);
+  EXPECT_EQ(r.record.faults[0].kind, record::FaultKind::crash);
+  EXPECT_EQ(r.record.faults[0].detail.rfind("refused", 0), std::string::npos);
+  // The followers last heard the leader at most 0.1 s before the crash and time out at
+  // least 0.4 s after that (the first of at least 5 ticks of 100 ms): no leader before
+  // 3.05 s, so none by the end.
+  EXPECT_EQ(r.record.faults[1].detail.rfind("refused: no node was leader before the run ended", 0),
+            0u)
+      << r.record.faults[1].detail;
+  EXPECT_EQ(r.record.faults[2].detail.rfind("refused: the run ended", 0), 0u)
+      << r.record.faults[2].detail;
+  for (const auto& f : r.record.faults)
+    EXPECT_LE(f.time_us, o.scenario.duration_us + 50'000) << f.label << ": " << f.detail;
 }
 
 // A cluster of one node, on loopback, for the store check's test below.
