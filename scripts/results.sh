@@ -100,7 +100,8 @@ elif [[ $(id -u) -ne 0 ]]; then
 fi
 "$faultline" lab clean >/dev/null 2>&1 || true
 # The catalogue's cloudflare-2020 as the demo runs it, its one-way cut, its flapping link
-# and the same cut on an idle cluster (chained), then the lab tests' shortened timelines (tests/lab/scenarios) for the others.
+# and the same cut on an idle cluster (chained), then the lab tests' shortened timelines
+# (tests/lab/scenarios) for the others.
 lab_compare() {
   local name=$1 scenario=$2
   table "$name-lab" "$faultline" compare "$scenario" --profile etcd-3.4 --profile etcd-3.5 \

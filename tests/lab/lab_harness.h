@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,12 +67,14 @@ inline CliRun run_lab(const std::string& scenario, std::vector<std::string> args
   return run_faultline(args);
 }
 
-// The same scenario in the simulator with `profile`, analysed: the model's answer (with
-// `datagram`, under the loss model that drops messages, as faultline's hooks cut).
+// The same scenario in the simulator with `profile`, analysed: the model's answer (under
+// `loss_model` instead of the scenario's, if given: `datagram` drops messages, as
+// faultline's hooks cut).
 inline nlohmann::json run_model(const std::string& scenario, const std::string& profile,
-                                std::uint64_t seed = 1, bool datagram = false) {
+                                std::uint64_t seed = 1,
+                                std::optional<sim::LinkParams::LossModel> loss_model = {}) {
   sim::Scenario sc = sim::parse_scenario_file(test_scenario(scenario));
-  if (datagram) sc.network.loss_model = sim::LinkParams::LossModel::datagram;
+  if (loss_model) sc.network.loss_model = *loss_model;
   const sim::SimResult r = sim::simulate({&sc, profile, seed, {}});
   return analysis::to_json(analysis::analyze(r.record), true);
 }

@@ -137,8 +137,8 @@ TEST_F(LabRuns, ADeafLeaderWithoutCheckQuorumDeadlocksOnlyWhereMessagesAreDroppe
   ASSERT_TRUE(hooks.contains("phases"));
   EXPECT_EQ(verdict(hooks), "deadlock") << "the followers still hear the deaf leader";
   EXPECT_EQ(elections(hooks, "during"), 0);
-  expect_agrees(run_model("deaf-leader", "thesis-prevote", 1, true), hooks,
-                "sim (datagram) vs faultline on loopback");
+  expect_agrees(run_model("deaf-leader", "thesis-prevote", 1, sim::LinkParams::LossModel::datagram),
+                hooks, "sim (datagram) vs faultline on loopback");
 }
 
 // Five nodes; only follower[0] keeps its links to everyone (Omni-Paxos' quorum loss). With
